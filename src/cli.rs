@@ -1,0 +1,166 @@
+//! The command line, as clap reads it. Dispatch lives in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::connection::ConnectionFlags;
+use crate::procedures::Procedure;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lifeboat",
+    version,
+    about = "etcd and OpenShift disaster recovery, one confirmed step at a time",
+    long_about = "With no command, lifeboat opens the full-screen dashboard. Every procedure also \
+                  runs headless: `lifeboat plan` prints it as a runbook, `lifeboat run` executes it."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// etcdctl's connection flags; the `ETCDCTL_*` variables are read when a flag is absent.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnectionArgs {
+    /// Comma-separated etcd client URLs [env: ETCDCTL_ENDPOINTS]
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub endpoints: Option<Vec<String>>,
+    /// CA certificate that signed the etcd servers' certificates [env: ETCDCTL_CACERT]
+    #[arg(long, global = true)]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate [env: ETCDCTL_CERT]
+    #[arg(long, global = true)]
+    pub cert: Option<PathBuf>,
+    /// Client key [env: ETCDCTL_KEY]
+    #[arg(long, global = true)]
+    pub key: Option<PathBuf>,
+    /// A saved connection profile (`lifeboat profile list`)
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+}
+
+impl ConnectionArgs {
+    pub fn flags(&self) -> ConnectionFlags {
+        ConnectionFlags {
+            endpoints: self.endpoints.clone(),
+            cacert: self.cacert.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start (or reuse) the local sandbox cluster and open the dashboard on it
+    Demo {
+        #[arg(long, default_value_t = 3)]
+        members: usize,
+    },
+    /// Print a procedure as a Markdown runbook, running nothing
+    Plan {
+        procedure: Procedure,
+        #[command(flatten)]
+        placement: Placement,
+    },
+    /// Run a procedure headless, asking before each step unless --yes or --dry-run
+    Run {
+        procedure: Procedure,
+        #[command(flatten)]
+        placement: Placement,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
+    },
+    /// A local etcd cluster of real processes, for rehearsal and tests
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+    /// Saved connection settings
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+}
+
+/// Where commands of a procedure run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Placement {
+    /// Run etcdctl inside this container with `docker exec` (container-based installs)
+    #[arg(long, value_name = "CONTAINER")]
+    pub docker: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ConfirmArgs {
+    /// Run every step without asking
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
+    /// Show every step, run none
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SandboxDir {
+    /// The sandbox directory [default: the user's data dir, lifeboat/sandbox]
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Start N etcd members with TLS on free 127.0.0.1 ports (or restart a stopped sandbox)
+    Up {
+        #[command(flatten)]
+        dir: SandboxDir,
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=9))]
+        members: u16,
+    },
+    /// Stop every member the sandbox started; its data stays
+    Down {
+        #[command(flatten)]
+        dir: SandboxDir,
+    },
+    /// Members, pids and URLs
+    Status {
+        #[command(flatten)]
+        dir: SandboxDir,
+    },
+    /// Print `export` lines for etcdctl: eval "$(lifeboat sandbox env)"
+    Env {
+        #[command(flatten)]
+        dir: SandboxDir,
+    },
+    /// Failure drill: kill one member (SIGKILL), optionally deleting its data
+    Kill {
+        #[command(flatten)]
+        dir: SandboxDir,
+        #[arg(long)]
+        member: String,
+        /// Also delete the member's data directory, as if its disk were lost
+        #[arg(long)]
+        wipe: bool,
+    },
+    /// Start one stopped member again
+    Start {
+        #[command(flatten)]
+        dir: SandboxDir,
+        #[arg(long)]
+        member: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Save the connection given by flags or ETCDCTL_* variables under NAME
+    Save { name: String },
+    /// List saved profiles
+    List,
+    /// Delete a saved profile
+    Remove { name: String },
+}

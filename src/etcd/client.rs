@@ -1,0 +1,138 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use etcd_client::{Certificate, Client, ConnectOptions, Identity, TlsOptions};
+use thiserror::Error;
+
+use crate::connection::Endpoints;
+
+/// How long one endpoint may take to answer before it is reported as unreachable: short, so
+/// the UI and status never hang on a dead member.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Error)]
+pub enum EtcdError {
+    #[error("cannot read {what} {path}: {source}")]
+    ReadFile {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{0} is an https endpoint but no CA certificate was given; pass --cacert or set ETCDCTL_CACERT"
+    )]
+    MissingCa(String),
+    #[error("--cert and --key go together; only one of them was given")]
+    HalfIdentity,
+    #[error("no endpoint to connect to")]
+    NoEndpoints,
+    #[error("{endpoints}: {detail}")]
+    Unreachable { endpoints: String, detail: String },
+    #[error("{endpoints}: no answer within {}s", .timeout.as_secs())]
+    Timeout {
+        endpoints: String,
+        timeout: Duration,
+    },
+}
+
+impl EtcdError {
+    /// What the engineer can do about it, shown under the error.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            EtcdError::Unreachable { detail, .. }
+                if detail.contains("certificate") || detail.contains("tls") =>
+            {
+                "the TLS handshake failed: check that --cacert signed the server's certificate and that --cert/--key are a client certificate it trusts"
+            }
+            EtcdError::Unreachable { .. } | EtcdError::Timeout { .. } => {
+                "check the endpoint address and that etcd runs there (`systemctl status etcd`, `docker ps`, or `lifeboat sandbox status`)"
+            }
+            _ => {
+                "fix the connection settings: --endpoints, --cacert, --cert, --key or the ETCDCTL_* variables"
+            }
+        }
+    }
+}
+
+fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, EtcdError> {
+    std::fs::read(path).map_err(|source| EtcdError::ReadFile {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Connects to `endpoints` (some or all of `target`'s) with `target`'s TLS files.
+pub async fn connect(target: &Endpoints, endpoints: &[String]) -> Result<Client, EtcdError> {
+    let joined = endpoints.join(",");
+    let first = endpoints.first().ok_or(EtcdError::NoEndpoints)?;
+    let mut options = ConnectOptions::new()
+        .with_connect_timeout(CONNECT_TIMEOUT)
+        .with_timeout(CALL_TIMEOUT);
+    if endpoints.iter().any(|e| e.starts_with("https://")) {
+        let ca_path = target
+            .cacert
+            .as_deref()
+            .ok_or_else(|| EtcdError::MissingCa(first.clone()))?;
+        let mut tls = TlsOptions::new()
+            .ca_certificate(Certificate::from_pem(read("CA certificate", ca_path)?));
+        match (&target.cert, &target.key) {
+            (Some(cert), Some(key)) => {
+                tls = tls.identity(Identity::from_pem(
+                    read("client certificate", cert)?,
+                    read("client key", key)?,
+                ));
+            }
+            (None, None) => {}
+            _ => return Err(EtcdError::HalfIdentity),
+        }
+        options = options.with_tls(tls);
+    }
+    let connecting = Client::connect(endpoints, Some(options));
+    match tokio::time::timeout(CALL_TIMEOUT, connecting).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(error)) => Err(EtcdError::Unreachable {
+            endpoints: joined,
+            detail: describe(&error),
+        }),
+        Err(_) => Err(EtcdError::Timeout {
+            endpoints: joined,
+            timeout: CALL_TIMEOUT,
+        }),
+    }
+}
+
+/// Runs one call with the call timeout, turning both failure kinds into [`EtcdError`].
+pub(crate) async fn call<T>(
+    endpoints: &str,
+    future: impl Future<Output = Result<T, etcd_client::Error>>,
+) -> Result<T, EtcdError> {
+    match tokio::time::timeout(CALL_TIMEOUT, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(EtcdError::Unreachable {
+            endpoints: endpoints.to_string(),
+            detail: describe(&error),
+        }),
+        Err(_) => Err(EtcdError::Timeout {
+            endpoints: endpoints.to_string(),
+            timeout: CALL_TIMEOUT,
+        }),
+    }
+}
+
+/// etcd-client errors nest the useful part (connection refused, bad certificate) several
+/// sources deep; show the whole chain on one line.
+fn describe(error: &etcd_client::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,13 @@
+//! A thin layer over `etcd-client`: connecting with the engineer's TLS files, and the cluster
+//! facts every screen needs (members, per-endpoint status, alarms, quorum).
+
+mod client;
+mod quorum;
+mod status;
+
+pub use client::{EtcdError, connect};
+pub use quorum::Quorum;
+pub use status::{
+    Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,
+    endpoint_status, format_id, list_alarms, list_members,
+};

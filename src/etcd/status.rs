@@ -1,0 +1,256 @@
+//! One look at the whole cluster: the member list, every member's own status, alarms.
+//!
+//! Each member is asked on its own connection with a short timeout, concurrently, so one dead
+//! or hanging member delays nothing and shows up as its own error.
+
+use std::collections::BTreeSet;
+
+use etcd_client::{AlarmAction, AlarmType, Client};
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::Quorum;
+use super::client::{EtcdError, call, connect};
+use crate::connection::Endpoints;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberInfo {
+    #[serde(serialize_with = "hex_id")]
+    pub id: u64,
+    /// Empty until the member has started for the first time.
+    pub name: String,
+    pub peer_urls: Vec<String>,
+    pub client_urls: Vec<String>,
+    pub is_learner: bool,
+}
+
+impl MemberInfo {
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            "(not started)"
+        } else {
+            &self.name
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointStatus {
+    #[serde(serialize_with = "hex_id")]
+    pub member_id: u64,
+    #[serde(serialize_with = "hex_id")]
+    pub cluster_id: u64,
+    pub version: String,
+    pub db_size: i64,
+    pub db_size_in_use: i64,
+    #[serde(serialize_with = "hex_id")]
+    pub leader: u64,
+    pub raft_term: u64,
+    pub raft_index: u64,
+    pub raft_applied_index: u64,
+    pub revision: i64,
+    pub is_learner: bool,
+    pub errors: Vec<String>,
+}
+
+/// What one endpoint said, or why it said nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointReport {
+    pub endpoint: String,
+    #[serde(flatten, serialize_with = "result_as_fields")]
+    pub result: Result<EndpointStatus, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alarm {
+    #[serde(serialize_with = "hex_id")]
+    pub member_id: u64,
+    pub alarm: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterSnapshot {
+    /// `Err` when no endpoint could list the members (quorum lost or nothing reachable).
+    pub members: Result<Vec<MemberInfo>, String>,
+    pub endpoints: Vec<EndpointReport>,
+    pub alarms: Vec<Alarm>,
+    #[serde(with = "jiff_timestamp")]
+    pub taken_at: jiff::Timestamp,
+}
+
+impl ClusterSnapshot {
+    /// The status a member answered with, matched by member ID.
+    pub fn status_of(&self, member_id: u64) -> Option<&EndpointStatus> {
+        self.endpoints
+            .iter()
+            .filter_map(|report| report.result.as_ref().ok())
+            .find(|status| status.member_id == member_id)
+    }
+
+    /// The error of a member's endpoints when none of them answered.
+    pub fn error_of(&self, member: &MemberInfo) -> Option<&str> {
+        if self.status_of(member.id).is_some() {
+            return None;
+        }
+        if member.client_urls.is_empty() {
+            return Some("not started: no client URL advertised");
+        }
+        self.endpoints
+            .iter()
+            .filter(|report| member.client_urls.contains(&report.endpoint))
+            .find_map(|report| report.result.as_ref().err().map(String::as_str))
+    }
+
+    pub fn leader(&self) -> Option<u64> {
+        let leaders: BTreeSet<u64> = self
+            .endpoints
+            .iter()
+            .filter_map(|report| report.result.as_ref().ok())
+            .map(|status| status.leader)
+            .filter(|&leader| leader != 0)
+            .collect();
+        // Members that disagree about the leader are mid-election: report none.
+        (leaders.len() == 1)
+            .then(|| leaders.into_iter().next())
+            .flatten()
+    }
+
+    pub fn quorum(&self) -> Quorum {
+        let members = self.members.as_deref().unwrap_or_default();
+        let voters: Vec<_> = members.iter().filter(|m| !m.is_learner).collect();
+        let healthy = voters
+            .iter()
+            .filter(|m| self.status_of(m.id).is_some())
+            .count();
+        Quorum::new(voters.len(), healthy)
+    }
+}
+
+/// Collects a snapshot; never fails as a whole, since a broken cluster is exactly what the
+/// engineer needs to see.
+pub async fn collect_snapshot(target: &Endpoints) -> ClusterSnapshot {
+    let taken_at = jiff::Timestamp::now();
+    let (members, alarms) = match connect(target, &target.endpoints).await {
+        Ok(mut client) => {
+            let members = list_members(&mut client, target)
+                .await
+                .map_err(|e| e.to_string());
+            let alarms = list_alarms(&mut client, target).await.unwrap_or_default();
+            (members, alarms)
+        }
+        Err(error) => (Err(error.to_string()), Vec::new()),
+    };
+    // Like `etcdctl endpoint status --cluster`: ask every member's advertised client URL, or
+    // the configured endpoints when the member list is unavailable.
+    let endpoints: Vec<String> = match &members {
+        Ok(members) if members.iter().any(|m| !m.client_urls.is_empty()) => members
+            .iter()
+            .flat_map(|m| m.client_urls.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        _ => target.endpoints.clone(),
+    };
+    let reports = join_all(endpoints.into_iter().map(|endpoint| async move {
+        let result = endpoint_status(target, &endpoint)
+            .await
+            .map_err(|e| e.to_string());
+        EndpointReport { endpoint, result }
+    }))
+    .await;
+    ClusterSnapshot {
+        members,
+        endpoints: reports,
+        alarms,
+        taken_at,
+    }
+}
+
+pub async fn list_members(
+    client: &mut Client,
+    target: &Endpoints,
+) -> Result<Vec<MemberInfo>, EtcdError> {
+    let response = call(&target.endpoints.join(","), client.member_list()).await?;
+    Ok(response
+        .members()
+        .iter()
+        .map(|m| MemberInfo {
+            id: m.id(),
+            name: m.name().to_string(),
+            peer_urls: m.peer_urls().to_vec(),
+            client_urls: m.client_urls().to_vec(),
+            is_learner: m.is_learner(),
+        })
+        .collect())
+}
+
+pub async fn list_alarms(client: &mut Client, target: &Endpoints) -> Result<Vec<Alarm>, EtcdError> {
+    let response = call(
+        &target.endpoints.join(","),
+        client.alarm(AlarmAction::Get, AlarmType::None, None),
+    )
+    .await?;
+    Ok(response
+        .alarms()
+        .iter()
+        .map(|a| Alarm {
+            member_id: a.member_id(),
+            alarm: a.alarm().as_str_name().to_string(),
+        })
+        .collect())
+}
+
+pub async fn endpoint_status(
+    target: &Endpoints,
+    endpoint: &str,
+) -> Result<EndpointStatus, EtcdError> {
+    let mut client = connect(target, &[endpoint.to_string()]).await?;
+    let status = call(endpoint, client.status()).await?;
+    let header = status.header();
+    Ok(EndpointStatus {
+        member_id: header.map_or(0, |h| h.member_id()),
+        cluster_id: header.map_or(0, |h| h.cluster_id()),
+        version: status.version().to_string(),
+        db_size: status.db_size(),
+        db_size_in_use: status.raft_used_db_size(),
+        leader: status.leader(),
+        raft_term: status.raft_term(),
+        raft_index: status.raft_index(),
+        raft_applied_index: status.raft_applied_index(),
+        revision: header.map_or(0, |h| h.revision()),
+        is_learner: status.is_learner(),
+        errors: status.errors().to_vec(),
+    })
+}
+
+/// Member IDs are printed in hex everywhere, as etcdctl prints them.
+pub fn format_id(id: u64) -> String {
+    format!("{id:x}")
+}
+
+fn hex_id<S: serde::Serializer>(id: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_id(*id))
+}
+
+fn result_as_fields<S: serde::Serializer>(
+    result: &Result<EndpointStatus, String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        error: &'a str,
+    }
+    match result {
+        Ok(status) => status.serialize(serializer),
+        Err(error) => Failed { error }.serialize(serializer),
+    }
+}
+
+mod jiff_timestamp {
+    pub fn serialize<S: serde::Serializer>(
+        time: &jiff::Timestamp,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(time)
+    }
+}

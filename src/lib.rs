@@ -1,0 +1,19 @@
+//! lifeboat: a terminal wizard for OpenShift/Kubernetes disaster recovery.
+//!
+//! Facts are discovered (`facts`, `connection`, `etcd`), planners turn them into plain-data
+//! plans (`procedures`, `plan`), one runner executes plans through executors (`run`, `exec`),
+//! and the TUI (`tui`) and CLI (`commands`) only render events and answer confirmations.
+
+pub mod cli;
+pub mod commands;
+pub mod connection;
+pub mod etcd;
+pub mod exec;
+pub mod facts;
+pub mod fsutil;
+pub mod paths;
+pub mod plan;
+pub mod procedures;
+pub mod run;
+pub mod sandbox;
+pub mod tui;

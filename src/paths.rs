@@ -1,0 +1,30 @@
+//! Where lifeboat keeps things, following the XDG layout through `directories`.
+
+use std::path::PathBuf;
+
+use color_eyre::eyre::{Result, eyre};
+use directories::ProjectDirs;
+
+fn project_dirs() -> Result<ProjectDirs> {
+    ProjectDirs::from("", "", "lifeboat")
+        .ok_or_else(|| eyre!("cannot find a home directory to keep lifeboat's files in; set HOME"))
+}
+
+/// Saved connection profiles.
+pub fn config_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.config_dir().to_path_buf())
+}
+
+/// The default home of the local sandbox cluster.
+pub fn default_sandbox_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().join("sandbox"))
+}
+
+/// Transcripts of executed actions.
+pub fn state_dir() -> Result<PathBuf> {
+    let dirs = project_dirs()?;
+    Ok(dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_path_buf())
+}

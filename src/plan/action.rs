@@ -1,0 +1,110 @@
+use serde::{Deserialize, Serialize};
+
+/// Where a command runs. Arguments stay an array all the way to the process: nothing is ever
+/// spliced into a shell line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Target {
+    /// This host, as the user running lifeboat.
+    Local,
+    /// Inside a running container, through `docker exec` (container-based installs).
+    DockerExec { container: String },
+}
+
+/// A program to run with its arguments and extra environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandSpec {
+    pub target: Target,
+    pub argv: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
+}
+
+impl CommandSpec {
+    pub fn local<I, S>(argv: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        CommandSpec {
+            target: Target::Local,
+            argv: argv.into_iter().map(Into::into).collect(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn on(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// Calls lifeboat makes natively over etcd's v3 gRPC API rather than by running `etcdctl`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "kebab-case")]
+pub enum EtcdCall {
+    MemberList,
+    /// Status of every member's client URL, one connection each, like
+    /// `etcdctl endpoint status --cluster`.
+    EndpointStatus,
+    AlarmList,
+}
+
+impl EtcdCall {
+    /// The `etcdctl` subcommand that does the same, for runbooks and for engineers who want to
+    /// check by hand.
+    pub fn etcdctl_equivalent(&self) -> &'static [&'static str] {
+        match self {
+            EtcdCall::MemberList => &["member", "list", "-w", "table"],
+            EtcdCall::EndpointStatus => &["endpoint", "status", "--cluster", "-w", "table"],
+            EtcdCall::AlarmList => &["alarm", "list"],
+        }
+    }
+}
+
+/// What a step does. Every variant is data, so a plan can be printed, diffed and tested
+/// without running it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Action {
+    Run(CommandSpec),
+    Etcd(EtcdCall),
+    /// Something only a person can do (reinstall a host, call the storage team); the runner
+    /// asks for each item to be confirmed as done.
+    Manual {
+        checklist: Vec<String>,
+    },
+}
+
+/// How a step proves it worked, checked by the runner after the action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case")]
+pub enum Check {
+    /// The command exited with status 0.
+    ExitSuccess,
+    /// Every listed member has started (has a name) and none is missing client URLs.
+    MembersStarted,
+    /// Every member answered on its client URL and exactly one leader is seen.
+    EndpointsHealthy,
+    /// No member has a raised alarm (NOSPACE, CORRUPT).
+    NoAlarms,
+    /// The person confirmed every checklist item.
+    Confirmed,
+}
+
+impl Check {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Check::ExitSuccess => "the command exits with status 0",
+            Check::MembersStarted => "every member has started and advertises client URLs",
+            Check::EndpointsHealthy => "every member answers and exactly one leader is seen",
+            Check::NoAlarms => "no alarm is raised on any member",
+            Check::Confirmed => "every item is confirmed done",
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Procedures as plain data: a [`Plan`] is what a planner decided to do, before anything runs.
+//!
+//! Nothing in this module performs I/O. Planners build plans from facts; the runner executes
+//! them; the TUI, the CLI and `lifeboat plan` only read them.
+
+mod action;
+mod runbook;
+
+pub use action::{Action, Check, CommandSpec, EtcdCall, Target};
+pub use runbook::{render_runbook, shell_join};
+
+use serde::{Deserialize, Serialize};
+
+/// How much a step can hurt if it goes wrong: shown beside every step and asked about
+/// before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// Looks, never touches.
+    ReadOnly,
+    /// Changes a host, but the plan says how to undo it.
+    Reversible,
+    /// Changes a host in a way that cannot be undone without a backup.
+    Destructive,
+}
+
+impl Risk {
+    pub fn label(self) -> &'static str {
+        match self {
+            Risk::ReadOnly => "read-only",
+            Risk::Reversible => "reversible",
+            Risk::Destructive => "destructive",
+        }
+    }
+}
+
+/// One step of a procedure: what it does, why the procedure asks for it, and how we know it
+/// worked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub title: String,
+    /// Why the step exists, in the procedure's words where it has them.
+    pub reason: String,
+    pub risk: Risk,
+    pub action: Action,
+    pub check: Check,
+    /// What the engineer should do if this step fails: where things stand and the way back.
+    pub if_failed: String,
+}
+
+/// A whole procedure, ready to print as a runbook or to hand to the runner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The procedure's command-line name, e.g. `health-check`.
+    pub procedure: String,
+    pub title: String,
+    /// What the plan will achieve and under which assumptions, for the runbook's preamble.
+    pub summary: String,
+    /// The connection flags an engineer would give `etcdctl` to reach the same cluster, so
+    /// that native etcd calls can be shown as their etcdctl equivalent.
+    pub etcdctl_flags: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The most dangerous thing the plan would do, for a one-line warning before it starts.
+    pub fn highest_risk(&self) -> Risk {
+        self.steps
+            .iter()
+            .map(|step| step.risk)
+            .max()
+            .unwrap_or(Risk::ReadOnly)
+    }
+
+    /// The full `etcdctl` command that does what `call` does, with this plan's connection.
+    pub fn etcdctl_command(&self, call: &EtcdCall) -> Vec<String> {
+        std::iter::once("etcdctl".to_string())
+            .chain(self.etcdctl_flags.iter().cloned())
+            .chain(call.etcdctl_equivalent().iter().map(|s| s.to_string()))
+            .collect()
+    }
+}

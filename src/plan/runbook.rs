@@ -1,0 +1,88 @@
+//! A plan printed without running it is a runbook: Markdown with the exact commands, for
+//! change review and for the engineer who prefers to type them by hand.
+
+use std::fmt::Write as _;
+
+use super::{Action, Plan};
+use crate::exec::Invocation;
+
+/// Renders `plan` as a Markdown runbook. Pure: the same plan always gives the same text.
+pub fn render_runbook(plan: &Plan) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail, hence the ignored results below.
+    let _ = writeln!(out, "# {}\n", plan.title);
+    let _ = writeln!(out, "{}\n", plan.summary);
+    let _ = writeln!(
+        out,
+        "Procedure `{}`, {} steps, highest risk: **{}**.\n",
+        plan.procedure,
+        plan.steps.len(),
+        plan.highest_risk().label()
+    );
+    for (index, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(out, "## {}. {}\n", index + 1, step.title);
+        let _ = writeln!(out, "Risk: **{}**. {}\n", step.risk.label(), step.reason);
+        match &step.action {
+            Action::Run(spec) => {
+                let _ = writeln!(out, "```sh\n{}\n```\n", Invocation::of(spec).display());
+            }
+            Action::Etcd(call) => {
+                let _ = writeln!(
+                    out,
+                    "lifeboat calls the etcd v3 API directly; the same with etcdctl:\n\n```sh\n{}\n```\n",
+                    shell_join(plan.etcdctl_command(call))
+                );
+            }
+            Action::Manual { checklist } => {
+                for item in checklist {
+                    let _ = writeln!(out, "- [ ] {item}");
+                }
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(out, "Check: {}.\n", step.check.describe());
+        let _ = writeln!(out, "If it fails: {}\n", step.if_failed);
+    }
+    out
+}
+
+/// Joins argv for display so that it can be pasted into a shell as it is.
+pub fn shell_join<I, S>(argv: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    argv.into_iter()
+        .map(|arg| shell_quote(arg.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Quotes one word for a POSIX shell only when it needs it, so that the usual
+/// `--endpoints=https://10.0.0.1:2379` stays readable.
+fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_words_that_need_it() {
+        assert_eq!(
+            shell_join([
+                "etcdctl",
+                "--endpoints=https://10.0.0.1:2379,https://h:2379",
+                "it's",
+                ""
+            ]),
+            r"etcdctl --endpoints=https://10.0.0.1:2379,https://h:2379 'it'\''s' ''"
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Whether a step's action achieved what its [`Check`] asks; pure, so each rule is unit-tested.
+
+use crate::etcd::{Alarm, EndpointReport, MemberInfo};
+use crate::exec::CommandOutcome;
+use crate::plan::Check;
+
+/// What an action produced, for its check and the transcript.
+#[derive(Clone, Debug)]
+pub enum ActionResult {
+    Command(CommandOutcome),
+    Members(Vec<MemberInfo>),
+    Endpoints(Vec<EndpointReport>),
+    Alarms(Vec<Alarm>),
+    /// A manual step: `by_flag` when `--yes` accepted it rather than a person.
+    Confirmed {
+        by_flag: bool,
+    },
+}
+
+impl ActionResult {
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            ActionResult::Command(outcome) => outcome.exit_code,
+            _ => None,
+        }
+    }
+}
+
+/// `Ok(summary)` when the check holds, `Err(reason)` when it does not.
+pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> {
+    match (check, result) {
+        (Check::ExitSuccess, ActionResult::Command(outcome)) => match outcome.exit_code {
+            Some(0) => Ok("exited with status 0".into()),
+            Some(code) => Err(format!("exited with status {code}")),
+            None => Err("was killed by a signal".into()),
+        },
+        (Check::MembersStarted, ActionResult::Members(members)) => {
+            let unstarted: Vec<String> = members
+                .iter()
+                .filter(|m| m.name.is_empty() || m.client_urls.is_empty())
+                .map(|m| format!("{:x}", m.id))
+                .collect();
+            if members.is_empty() {
+                Err("the member list is empty".into())
+            } else if unstarted.is_empty() {
+                Ok(format!("{} members, all started", members.len()))
+            } else {
+                Err(format!("members not started: {}", unstarted.join(", ")))
+            }
+        }
+        (Check::EndpointsHealthy, ActionResult::Endpoints(reports)) => {
+            let failed: Vec<String> = reports
+                .iter()
+                .filter_map(|r| {
+                    r.result
+                        .as_ref()
+                        .err()
+                        .map(|e| format!("{} ({e})", r.endpoint))
+                })
+                .collect();
+            let leaders: std::collections::BTreeSet<u64> = reports
+                .iter()
+                .filter_map(|r| r.result.as_ref().ok())
+                .map(|s| s.leader)
+                .collect();
+            if !failed.is_empty() {
+                Err(format!("unreachable: {}", failed.join("; ")))
+            } else if leaders.len() != 1 || leaders.contains(&0) {
+                Err(format!(
+                    "members do not agree on one leader ({} seen)",
+                    leaders.len()
+                ))
+            } else {
+                Ok(format!("{} endpoints healthy, one leader", reports.len()))
+            }
+        }
+        (Check::NoAlarms, ActionResult::Alarms(alarms)) => {
+            if alarms.is_empty() {
+                Ok("no alarms".into())
+            } else {
+                let list: Vec<String> = alarms
+                    .iter()
+                    .map(|a| format!("{} on {:x}", a.alarm, a.member_id))
+                    .collect();
+                Err(format!("alarms raised: {}", list.join(", ")))
+            }
+        }
+        (Check::Confirmed, ActionResult::Confirmed { by_flag }) => Ok(if *by_flag {
+            "accepted by --yes without a person confirming".into()
+        } else {
+            "confirmed by the engineer".into()
+        }),
+        (check, _) => Err(format!(
+            "the plan pairs the check '{}' with an action that cannot prove it",
+            check.describe()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::etcd::EndpointStatus;
+
+    fn member(id: u64, name: &str, started: bool) -> MemberInfo {
+        MemberInfo {
+            id,
+            name: name.into(),
+            peer_urls: vec![format!("https://h{id}:2380")],
+            client_urls: if started {
+                vec![format!("https://h{id}:2379")]
+            } else {
+                vec![]
+            },
+            is_learner: false,
+        }
+    }
+
+    fn healthy(endpoint: &str, leader: u64) -> EndpointReport {
+        EndpointReport {
+            endpoint: endpoint.into(),
+            result: Ok(EndpointStatus {
+                member_id: 1,
+                cluster_id: 9,
+                version: "3.4.23".into(),
+                db_size: 1,
+                db_size_in_use: 1,
+                leader,
+                raft_term: 2,
+                raft_index: 3,
+                raft_applied_index: 3,
+                revision: 1,
+                is_learner: false,
+                errors: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn exit_status_decides_commands() {
+        let ok = ActionResult::Command(CommandOutcome {
+            exit_code: Some(0),
+            tail: vec![],
+        });
+        let bad = ActionResult::Command(CommandOutcome {
+            exit_code: Some(2),
+            tail: vec![],
+        });
+        assert!(evaluate(&Check::ExitSuccess, &ok).is_ok());
+        assert_eq!(
+            evaluate(&Check::ExitSuccess, &bad),
+            Err("exited with status 2".into())
+        );
+    }
+
+    #[test]
+    fn an_unstarted_member_fails_the_member_check() {
+        let result = ActionResult::Members(vec![member(1, "a", true), member(0xab, "", false)]);
+        assert_eq!(
+            evaluate(&Check::MembersStarted, &result),
+            Err("members not started: ab".into())
+        );
+    }
+
+    #[test]
+    fn endpoints_need_every_member_and_one_leader() {
+        let all = ActionResult::Endpoints(vec![healthy("a", 7), healthy("b", 7)]);
+        assert!(evaluate(&Check::EndpointsHealthy, &all).is_ok());
+        let split = ActionResult::Endpoints(vec![healthy("a", 7), healthy("b", 8)]);
+        assert!(evaluate(&Check::EndpointsHealthy, &split).is_err());
+        let down = ActionResult::Endpoints(vec![
+            healthy("a", 7),
+            EndpointReport {
+                endpoint: "b".into(),
+                result: Err("connection refused".into()),
+            },
+        ]);
+        let error = evaluate(&Check::EndpointsHealthy, &down).expect_err("b is down");
+        assert!(error.contains("b (connection refused)"), "{error}");
+    }
+
+    #[test]
+    fn alarms_fail_the_alarm_check() {
+        let result = ActionResult::Alarms(vec![Alarm {
+            member_id: 0x1f,
+            alarm: "NOSPACE".into(),
+        }]);
+        assert_eq!(
+            evaluate(&Check::NoAlarms, &result),
+            Err("alarms raised: NOSPACE on 1f".into())
+        );
+    }
+
+    #[test]
+    fn a_mismatched_check_is_a_failure_not_a_pass() {
+        let result = ActionResult::Alarms(vec![]);
+        assert!(evaluate(&Check::ExitSuccess, &result).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! The runner: the one place where plans turn into changes on a host.
+//!
+//! It asks a confirm policy before every step, executes the step's action, checks the result,
+//! streams [`RunEvent`]s to whoever renders them (TUI, CLI, tests) and appends every executed
+//! action to the transcript. A failed step stops the plan.
+
+mod check;
+mod confirm;
+mod events;
+mod runner;
+mod transcript;
+
+pub use check::ActionResult;
+pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
+pub use events::{PlanOutcome, RunEvent, StepOutcome};
+pub use runner::Runner;
+pub use transcript::{Transcript, TranscriptRecord};

@@ -1,0 +1,13 @@
+//! The sandbox: a real etcd cluster of local processes, with TLS from its own CA, laid out
+//! like real hosts. It is the demo's cluster and the tests' harness; lifeboat itself never
+//! depends on it.
+
+mod lifecycle;
+pub mod pki;
+mod ports;
+mod process;
+mod state;
+
+pub use lifecycle::{SandboxError, down, kill_member, start_member, up};
+pub use process::is_running;
+pub use state::{SandboxMember, SandboxState};

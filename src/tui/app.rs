@@ -1,0 +1,111 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::connection::ConnectionSettings;
+use crate::etcd::ClusterSnapshot;
+use crate::exec::OutputStream;
+use crate::plan::Plan;
+use crate::procedures::Procedure;
+use crate::run::{ConfirmRequest, PlanOutcome, StepOutcome};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Nothing configured: offer the sandbox.
+    Welcome,
+    Dashboard,
+    Wizard,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepState {
+    Pending,
+    AwaitingConfirmation,
+    Running,
+    Done(StepOutcome),
+}
+
+/// A procedure on screen: its plan, where each step stands, and what the runner printed.
+#[derive(Debug)]
+pub struct Wizard {
+    pub plan: Plan,
+    pub steps: Vec<StepState>,
+    /// The step whose details are shown; follows the runner unless the engineer moves it.
+    pub selected: usize,
+    pub output: Vec<(usize, OutputStream, String)>,
+    pub pending: Option<ConfirmRequest>,
+    pub finished: Option<PlanOutcome>,
+}
+
+impl Wizard {
+    pub fn new(plan: Plan) -> Self {
+        let steps = vec![StepState::Pending; plan.steps.len()];
+        Wizard {
+            plan,
+            steps,
+            selected: 0,
+            output: Vec::new(),
+            pending: None,
+            finished: None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.finished.is_none()
+    }
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub connection: Option<ConnectionSettings>,
+    pub snapshot: Option<ClusterSnapshot>,
+    pub refresh_every: Duration,
+    pub now: jiff::Timestamp,
+    pub menu_selected: usize,
+    pub help_open: bool,
+    pub wizard: Option<Wizard>,
+    /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
+    pub notice: Option<String>,
+    pub sandbox_dir: PathBuf,
+    pub sandbox_starting: bool,
+    pub quit: bool,
+}
+
+pub const REFRESH_STEPS: [Duration; 6] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(5),
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+    Duration::from_secs(60),
+];
+
+impl App {
+    pub fn new(
+        connection: Option<ConnectionSettings>,
+        sandbox_dir: PathBuf,
+        now: jiff::Timestamp,
+    ) -> Self {
+        App {
+            screen: if connection.is_some() {
+                Screen::Dashboard
+            } else {
+                Screen::Welcome
+            },
+            connection,
+            snapshot: None,
+            refresh_every: Duration::from_secs(2),
+            now,
+            menu_selected: 0,
+            help_open: false,
+            wizard: None,
+            notice: None,
+            sandbox_dir,
+            sandbox_starting: false,
+            quit: false,
+        }
+    }
+
+    pub fn selected_procedure(&self) -> Procedure {
+        Procedure::ALL[self.menu_selected.min(Procedure::ALL.len() - 1)]
+    }
+}

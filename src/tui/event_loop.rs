@@ -1,0 +1,201 @@
+//! Owns the terminal and the tasks; turns their results into messages and effects into tasks.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::{Notify, mpsc, watch};
+
+use super::app::App;
+use super::msg::{Effect, Msg};
+use super::terminal::{self, Tui};
+use super::update::update;
+use super::view;
+use crate::commands::plan_with;
+use crate::connection::ConnectionSettings;
+use crate::etcd::collect_snapshot;
+use crate::plan::Target;
+use crate::procedures::Procedure;
+use crate::run::{ConfirmPolicy, Runner, Transcript};
+
+/// Opens the dashboard and runs until the engineer quits; the terminal is restored on every
+/// way out.
+pub async fn run(connection: Option<ConnectionSettings>, sandbox_dir: PathBuf) -> Result<()> {
+    let mut tui = terminal::enter()?;
+    let app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
+    let result = event_loop(&mut tui, app).await;
+    terminal::leave();
+    result
+}
+
+/// Background refresh of the cluster snapshot, at an interval the engineer can change.
+struct Refresher {
+    interval: watch::Sender<Duration>,
+    now: Arc<Notify>,
+}
+
+impl Refresher {
+    fn start(
+        target: crate::connection::Endpoints,
+        every: Duration,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        let (interval, mut interval_rx) = watch::channel(every);
+        let now = Arc::new(Notify::new());
+        let wake = now.clone();
+        tokio::spawn(async move {
+            loop {
+                // Every call inside has its own timeout, so a hanging member delays one
+                // snapshot by seconds at most and never the screen.
+                let snapshot = collect_snapshot(&target).await;
+                if tx.send(Msg::Snapshot(snapshot)).is_err() {
+                    break;
+                }
+                let every = *interval_rx.borrow_and_update();
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = wake.notified() => {}
+                    changed = interval_rx.changed() => if changed.is_err() { break },
+                }
+            }
+        });
+        Refresher { interval, now }
+    }
+}
+
+async fn event_loop(tui: &mut Tui, mut app: App) -> Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    spawn_input(tx.clone());
+    spawn_clock(tx.clone());
+    let mut refresher: Option<Refresher> = None;
+    loop {
+        if refresher.is_none() {
+            if let Some(connection) = &app.connection {
+                refresher = Some(Refresher::start(
+                    connection.target.clone(),
+                    app.refresh_every,
+                    tx.clone(),
+                ));
+            }
+        }
+        tui.draw(|frame| view::draw(frame, &app))
+            .wrap_err("drawing the screen")?;
+        let Some(first) = rx.recv().await else {
+            return Ok(());
+        };
+        // Apply everything already queued before drawing again.
+        let mut effects = update(&mut app, first);
+        while let Ok(msg) = rx.try_recv() {
+            effects.extend(update(&mut app, msg));
+        }
+        for effect in effects {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::RefreshNow => {
+                    if let Some(r) = &refresher {
+                        r.now.notify_one();
+                    }
+                }
+                Effect::SetRefreshInterval(every) => {
+                    if let Some(r) = &refresher {
+                        r.interval.send_replace(every);
+                    }
+                }
+                Effect::StartSandbox => spawn_sandbox(app.sandbox_dir.clone(), tx.clone()),
+                Effect::StartPlan(procedure) => {
+                    start_plan(procedure, app.connection.clone(), tx.clone())
+                }
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}
+
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(event)) = events.next().await {
+            let msg = match event {
+                Event::Key(key) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                // A resize only needs a redraw, which any message brings.
+                Event::Resize(..) => Msg::Tick(jiff::Timestamp::now()),
+                _ => continue,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_clock(tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if tx.send(Msg::Tick(jiff::Timestamp::now())).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_sandbox(dir: PathBuf, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let result = crate::sandbox::up(&dir, 3)
+            .await
+            .map(|state| state.connection(&dir))
+            .map_err(|e| format!("{e:#}"));
+        let _ = tx.send(Msg::SandboxReady(result));
+    });
+}
+
+/// Plans the procedure, then runs it with every step confirmed on screen.
+fn start_plan(
+    procedure: Procedure,
+    connection: Option<ConnectionSettings>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        let Some(connection) = connection else {
+            let _ = tx.send(Msg::PlanFailedToStart(
+                "no etcd cluster is configured".into(),
+            ));
+            return;
+        };
+        let transcript = match crate::paths::state_dir().and_then(|dir| Transcript::open(&dir)) {
+            Ok(transcript) => transcript,
+            Err(error) => {
+                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
+                return;
+            }
+        };
+        let target = connection.target.clone();
+        let plan = plan_with(procedure, connection, Target::Local);
+        let _ = tx.send(Msg::PlanReady(plan.clone()));
+        let (events_tx, mut events) = mpsc::unbounded_channel();
+        let (confirm_tx, mut confirms) = mpsc::channel(1);
+        let forward_events = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let _ = forward_events.send(Msg::Run(event));
+            }
+        });
+        let forward_confirms = tx;
+        tokio::spawn(async move {
+            while let Some(request) = confirms.recv().await {
+                let _ = forward_confirms.send(Msg::Confirm(request));
+            }
+        });
+        Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx)
+            .with_transcript(transcript)
+            .with_etcd(target)
+            .run(&plan)
+            .await;
+    });
+}

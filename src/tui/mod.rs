@@ -1,0 +1,16 @@
+//! The full-screen UI. One [`App`] state, one [`Msg`] enum, one [`update`]; views only read
+//! the state, and everything slow (etcd calls, the runner, the sandbox) runs in tasks that
+//! report back as messages, so the screen never waits on the network.
+
+mod app;
+mod event_loop;
+mod msg;
+mod terminal;
+mod update;
+pub mod view;
+
+pub use app::{App, Screen, StepState, Wizard};
+pub use event_loop::run;
+pub use msg::{Effect, Msg};
+pub use terminal::install_panic_hook;
+pub use update::update;

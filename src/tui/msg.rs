@@ -1,0 +1,33 @@
+use std::time::Duration;
+
+use crossterm::event::KeyEvent;
+
+use crate::connection::ConnectionSettings;
+use crate::etcd::ClusterSnapshot;
+use crate::plan::Plan;
+use crate::procedures::Procedure;
+use crate::run::{ConfirmRequest, RunEvent};
+
+/// Everything that can change the UI's state arrives as one of these, on one channel.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The clock moved: ages on screen are recomputed.
+    Tick(jiff::Timestamp),
+    Snapshot(ClusterSnapshot),
+    PlanReady(Plan),
+    PlanFailedToStart(String),
+    Run(RunEvent),
+    Confirm(ConfirmRequest),
+    SandboxReady(Result<ConnectionSettings, String>),
+}
+
+/// Work that `update` asks the event loop to start; `update` itself never does I/O.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    StartPlan(Procedure),
+    StartSandbox,
+    RefreshNow,
+    SetRefreshInterval(Duration),
+    Quit,
+}

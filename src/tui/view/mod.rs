@@ -1,0 +1,93 @@
+//! Drawing: pure functions of the [`App`] state.
+
+mod dashboard;
+mod format;
+mod help;
+mod welcome;
+mod wizard;
+
+pub use format::human_bytes;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, Screen};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let [body, notice, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    match app.screen {
+        Screen::Welcome => welcome::draw(frame, body, app),
+        Screen::Dashboard => dashboard::draw(frame, body, app),
+        Screen::Wizard => wizard::draw(frame, body, app),
+    }
+    if let Some(text) = &app.notice {
+        frame.render_widget(
+            Paragraph::new(text.as_str()).style(Style::new().fg(Color::Yellow)),
+            notice,
+        );
+    }
+    draw_footer(frame, footer, app);
+    if app.help_open {
+        help::draw(frame, frame.area());
+    }
+}
+
+/// Every key that works on the current screen, always visible.
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let keys: &[(&str, &str)] = if app.help_open {
+        &[("Esc", "close help")]
+    } else {
+        match app.screen {
+            Screen::Welcome => &[("s", "start sandbox"), ("?", "help"), ("q", "quit")],
+            Screen::Dashboard => &[
+                ("↑↓", "select"),
+                ("Enter", "open procedure"),
+                ("r", "refresh"),
+                ("+/-", "refresh rate"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Screen::Wizard => {
+                if app.wizard.as_ref().is_some_and(|w| w.pending.is_some()) {
+                    &[
+                        ("y", "run step"),
+                        ("s", "skip"),
+                        ("a", "abort"),
+                        ("↑↓", "view step"),
+                        ("Esc", "back"),
+                        ("?", "help"),
+                    ]
+                } else {
+                    &[
+                        ("↑↓", "view step"),
+                        ("Esc", "back to dashboard"),
+                        ("?", "help"),
+                        ("q", "back"),
+                    ]
+                }
+            }
+        }
+    };
+    let key_style = Style::new()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
+    let spans: Vec<Span> = keys
+        .iter()
+        .flat_map(|(key, what)| {
+            [
+                Span::styled(format!(" {key} "), key_style),
+                Span::raw(format!(" {what}  ")),
+            ]
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

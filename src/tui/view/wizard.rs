@@ -1,0 +1,189 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::commands::command_line;
+use crate::exec::OutputStream;
+use crate::plan::Risk;
+use crate::run::{PlanOutcome, StepOutcome};
+use crate::tui::app::{App, StepState, Wizard};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(wizard) = &app.wizard else {
+        return;
+    };
+    let [title, body, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                " lifeboat ",
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(" {}", wizard.plan.title)),
+        ])),
+        title,
+    );
+    let [steps, detail] =
+        Layout::horizontal([Constraint::Length(40), Constraint::Min(30)]).areas(body);
+    draw_steps(frame, steps, wizard);
+    draw_detail(frame, detail, wizard);
+    draw_bar(frame, bar, wizard);
+}
+
+fn risk_style(risk: Risk) -> Style {
+    match risk {
+        Risk::ReadOnly => Style::new().fg(Color::Green),
+        Risk::Reversible => Style::new().fg(Color::Yellow),
+        Risk::Destructive => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+fn draw_steps(frame: &mut Frame, area: Rect, wizard: &Wizard) {
+    let items: Vec<ListItem> = wizard
+        .plan
+        .steps
+        .iter()
+        .zip(&wizard.steps)
+        .enumerate()
+        .map(|(index, (step, state))| {
+            let (mark, style) = match state {
+                StepState::Pending => ("·", Style::new()),
+                StepState::AwaitingConfirmation => (
+                    "?",
+                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                ),
+                StepState::Running => ("▶", Style::new().fg(Color::Cyan)),
+                StepState::Done(StepOutcome::Succeeded { .. }) => {
+                    ("✓", Style::new().fg(Color::Green))
+                }
+                StepState::Done(StepOutcome::Failed { .. }) => ("✗", Style::new().fg(Color::Red)),
+                StepState::Done(StepOutcome::Skipped { .. }) => {
+                    ("○", Style::new().fg(Color::DarkGray))
+                }
+                StepState::Done(StepOutcome::NotRun) => ("·", Style::new().fg(Color::DarkGray)),
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{mark} {}. ", index + 1), style),
+                Span::styled(step.title.clone(), style),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(wizard.selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+            .block(Block::bordered().title(" Steps ")),
+        area,
+        &mut state,
+    );
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
+    let Some(step) = wizard.plan.steps.get(wizard.selected) else {
+        return;
+    };
+    let [about, output] =
+        Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Risk: "),
+            Span::styled(step.risk.label(), risk_style(step.risk)),
+            Span::raw(format!("   Check: {}", step.check.describe())),
+        ]),
+        Line::raw(step.reason.clone()),
+        Line::raw(""),
+        Line::styled(
+            format!("$ {}", command_line(&wizard.plan, &step.action)),
+            Style::new().fg(Color::Cyan),
+        ),
+    ];
+    match &wizard.steps[wizard.selected] {
+        StepState::Done(StepOutcome::Succeeded { summary }) => {
+            lines.push(Line::styled(
+                format!("✓ {summary}"),
+                Style::new().fg(Color::Green),
+            ));
+        }
+        StepState::Done(StepOutcome::Failed { error, next }) => {
+            lines.push(Line::styled(
+                format!("✗ {error}"),
+                Style::new().fg(Color::Red),
+            ));
+            lines.push(Line::styled(
+                format!("What now: {next}"),
+                Style::new().fg(Color::Yellow),
+            ));
+        }
+        StepState::Done(StepOutcome::Skipped { reason }) => {
+            lines.push(Line::raw(format!("○ {reason}")))
+        }
+        _ => {}
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" Step {} ", wizard.selected + 1))),
+        about,
+    );
+    let visible = usize::from(output.height.saturating_sub(2));
+    let printed: Vec<Line> = wizard
+        .output
+        .iter()
+        .filter(|(index, _, _)| *index == wizard.selected)
+        .map(|(_, stream, line)| match stream {
+            OutputStream::Stdout => Line::raw(line.clone()),
+            OutputStream::Stderr => Line::styled(line.clone(), Style::new().fg(Color::Yellow)),
+        })
+        .collect();
+    let start = printed.len().saturating_sub(visible);
+    frame.render_widget(
+        Paragraph::new(printed[start..].to_vec()).block(Block::bordered().title(" Output ")),
+        output,
+    );
+}
+
+fn draw_bar(frame: &mut Frame, area: Rect, wizard: &Wizard) {
+    let (text, style) = match (&wizard.pending, &wizard.finished) {
+        (Some(request), _) => (
+            format!(
+                "Run step {} \"{}\" ({})?   y run · s skip · a abort",
+                request.index + 1,
+                request.step.title,
+                request.step.risk.label()
+            ),
+            risk_style(request.step.risk).add_modifier(Modifier::BOLD),
+        ),
+        (None, Some(PlanOutcome::Completed)) => {
+            ("All steps done.".to_string(), Style::new().fg(Color::Green))
+        }
+        (None, Some(PlanOutcome::DryRun)) => {
+            ("Dry run: nothing was executed.".to_string(), Style::new())
+        }
+        (None, Some(PlanOutcome::Aborted { at })) => (
+            format!("Stopped before step {}.", at + 1),
+            Style::new().fg(Color::Yellow),
+        ),
+        (None, Some(PlanOutcome::Failed { at })) => (
+            format!(
+                "Stopped: step {} failed. Its panel says what to do now.",
+                at + 1
+            ),
+            Style::new().fg(Color::Red),
+        ),
+        (None, None) => ("Working ...".to_string(), Style::new().fg(Color::Cyan)),
+    };
+    frame.render_widget(
+        Paragraph::new(text).style(style).block(Block::bordered()),
+        area,
+    );
+}
