@@ -38,11 +38,14 @@ pub async fn run_headless(
             "standard input is not a terminal, so lifeboat cannot ask before each step.\n  Pass --yes to run every step, or --dry-run to preview them."
         );
     };
-    let transcript = Transcript::open(&crate::paths::state_dir()?)?;
-    let transcript_path = transcript.path().to_path_buf();
-    let mut runner = Runner::new(policy, events_tx)
-        .with_transcript(transcript)
-        .with_etcd(connection.target.clone());
+    let mut runner = Runner::new(policy, events_tx).with_etcd(connection.target.clone());
+    // A dry run executes nothing, so it has nothing to record.
+    let mut transcript_path = None;
+    if !confirm.dry_run {
+        let transcript = Transcript::open(&crate::paths::state_dir()?)?;
+        transcript_path = Some(transcript.path().to_path_buf());
+        runner = runner.with_transcript(transcript);
+    }
     let printer = {
         let plan = plan.clone();
         tokio::spawn(async move {
@@ -58,8 +61,8 @@ pub async fn run_headless(
     if let Some(asker) = asker {
         let _ = asker.await;
     }
-    if !matches!(outcome, PlanOutcome::DryRun) {
-        println!("Transcript: {}", transcript_path.display());
+    if let Some(path) = transcript_path {
+        println!("Transcript: {}", path.display());
     }
     Ok(match outcome {
         PlanOutcome::Completed | PlanOutcome::DryRun => ExitCode::SUCCESS,

@@ -43,7 +43,10 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
             if members.is_empty() {
                 Err("the member list is empty".into())
             } else if unstarted.is_empty() {
-                Ok(format!("{} members, all started", members.len()))
+                Ok(match members.len() {
+                    1 => "1 member, started".to_string(),
+                    n => format!("{n} members, all started"),
+                })
             } else {
                 Err(format!("members not started: {}", unstarted.join(", ")))
             }

@@ -15,3 +15,6 @@ pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 pub use events::{PlanOutcome, RunEvent, StepOutcome};
 pub use runner::Runner;
 pub use transcript::{Transcript, TranscriptRecord};
+
+#[cfg(test)]
+mod tests;

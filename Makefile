@@ -1,0 +1,22 @@
+# The README's two commands are `make demo` and `make test`; both install what is missing.
+CARGO ?= cargo
+
+.PHONY: setup demo test lint build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build
+
+# The dashboard on a local 3-member TLS etcd sandbox (started if it is not running).
+demo: build
+	$(CARGO) run --quiet -- demo
+
+# Everything CI runs: formatting, clippy, then every test against real etcd, docker and tmux.
+test: setup lint
+	$(CARGO) test --all-targets
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what lifeboat and its tests need on a Debian machine, only what is missing:
+#   protoc (etcd-client's build), etcd and etcdctl (the sandbox), busybox-static (the docker
+#   test image), docker.io (docker exec tests) and tmux (the end-to-end TUI test).
+# Without root it prints the exact apt command instead of failing halfway.
+set -euo pipefail
+
+want=()
+need() { command -v "$1" >/dev/null 2>&1 || want+=("$2"); }
+need protoc protobuf-compiler
+need etcd etcd-server
+need etcdctl etcd-client
+need busybox busybox-static
+need docker docker.io
+need tmux tmux
+[ -e /usr/bin/busybox ] || [ -e /bin/busybox ] || want+=(busybox-static)
+
+if [ ${#want[@]} -gt 0 ]; then
+  # A package may be listed twice (busybox); apt does not mind, but the message should not.
+  mapfile -t want < <(printf '%s\n' "${want[@]}" | sort -u)
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${want[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo sh -c "$cmd"
+    else
+      echo "lifeboat needs: ${want[*]}" >&2
+      echo "Installing needs root. Run:" >&2
+      echo "  sudo sh -c '$cmd'" >&2
+      exit 1
+    fi
+  else
+    echo "Installing ${want[*]} ..." >&2
+    sh -c "$cmd" >/dev/null
+  fi
+fi
+
+# The docker exec tests need a running daemon; machines of this project start one, a fresh
+# Debian box with docker.io installed just now may not have.
+if command -v docker >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    if command -v systemctl >/dev/null 2>&1 && systemctl start docker 2>/dev/null; then :; else
+      (dockerd >/var/log/lifeboat-dockerd.log 2>&1 &)
+    fi
+    for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  docker info >/dev/null 2>&1 || echo "warning: the Docker daemon is not running; docker exec tests will fail (start it with 'sudo systemctl start docker')." >&2
+fi
+exit 0

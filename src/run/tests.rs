@@ -1,0 +1,223 @@
+//! The runner against real processes (`sh`), without etcd: confirmation, dry run, failure,
+//! abort and the transcript.
+
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::plan::{Action, Check, CommandSpec, Plan, Risk, Step};
+
+fn step(title: &str, script: &str) -> Step {
+    Step {
+        title: title.into(),
+        reason: "test".into(),
+        risk: Risk::Reversible,
+        action: Action::Run(CommandSpec::local(["sh", "-c", script])),
+        check: Check::ExitSuccess,
+        if_failed: format!("undo {title}"),
+    }
+}
+
+/// Three steps that each leave a mark in `dir`, the second one failing when `fail` is set.
+fn plan_in(dir: &std::path::Path, fail: bool) -> Plan {
+    let mark = |name: &str| format!("touch {}/{name}", dir.display());
+    Plan {
+        procedure: "test".into(),
+        title: "test plan".into(),
+        summary: "marks files".into(),
+        etcdctl_flags: vec![],
+        steps: vec![
+            step("first", &mark("one")),
+            step(
+                "second",
+                &format!(
+                    "{}; echo to-stderr >&2; {}",
+                    mark("two"),
+                    if fail { "exit 7" } else { "true" }
+                ),
+            ),
+            step("third", &mark("three")),
+        ],
+    }
+}
+
+fn marks(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("lists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn collect(mut events: mpsc::UnboundedReceiver<RunEvent>) -> Vec<RunEvent> {
+    let mut all = Vec::new();
+    while let Some(event) = events.recv().await {
+        all.push(event);
+    }
+    all
+}
+
+#[tokio::test]
+async fn yes_runs_every_step_and_records_each_in_the_transcript() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tx, rx) = mpsc::unbounded_channel();
+    let transcript = Transcript::open(dir.path()).expect("opens");
+    let path = transcript.path().to_path_buf();
+    let outcome = Runner::new(ConfirmPolicy::AssumeYes, tx)
+        .with_transcript(transcript)
+        .run(&plan_in(dir.path(), false))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Completed);
+    assert_eq!(marks(dir.path()), ["one", "three", "two"]);
+    let records = Transcript::read_all(&path).expect("reads");
+    assert_eq!(records.len(), 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.outcome == "succeeded" && r.exit_code == Some(0))
+    );
+    assert_eq!(records[1].title, "second");
+    assert!(
+        records[1].command.starts_with("sh -c 'touch "),
+        "{}",
+        records[1].command
+    );
+    let events = collect(rx).await;
+    assert!(events.contains(&RunEvent::Output {
+        index: 1,
+        stream: crate::exec::OutputStream::Stderr,
+        line: "to-stderr".into()
+    }));
+}
+
+#[tokio::test]
+async fn dry_run_executes_nothing_and_writes_no_transcript() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tx, rx) = mpsc::unbounded_channel();
+    let transcript = Transcript::open(dir.path()).expect("opens");
+    let path = transcript.path().to_path_buf();
+    let outcome = Runner::new(ConfirmPolicy::DryRun, tx)
+        .with_transcript(transcript)
+        .run(&plan_in(dir.path(), false))
+        .await;
+    assert_eq!(outcome, PlanOutcome::DryRun);
+    assert!(marks(dir.path()).is_empty());
+    assert_eq!(std::fs::read_to_string(path).expect("reads"), "");
+    let not_run = collect(rx)
+        .await
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                RunEvent::StepFinished {
+                    outcome: StepOutcome::NotRun,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(not_run, 3);
+}
+
+#[tokio::test]
+async fn a_failing_step_stops_the_plan_and_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tx, rx) = mpsc::unbounded_channel();
+    let outcome = Runner::new(ConfirmPolicy::AssumeYes, tx)
+        .run(&plan_in(dir.path(), true))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Failed { at: 1 });
+    assert_eq!(
+        marks(dir.path()),
+        ["one", "two"],
+        "the third step must not run"
+    );
+    let failure = collect(rx).await.into_iter().find_map(|e| match e {
+        RunEvent::StepFinished {
+            index: 1,
+            outcome: StepOutcome::Failed { error, next },
+        } => Some((error, next)),
+        _ => None,
+    });
+    assert_eq!(
+        failure,
+        Some(("exited with status 7".into(), "undo second".into()))
+    );
+}
+
+/// Answers each confirmation from a script and records which steps were asked about.
+fn scripted(answers: Vec<Decision>) -> (ConfirmPolicy, tokio::task::JoinHandle<Vec<usize>>) {
+    let (tx, mut rx) = mpsc::channel::<ConfirmRequest>(1);
+    let answerer = tokio::spawn(async move {
+        let mut asked = Vec::new();
+        let mut answers = answers.into_iter();
+        while let Some(request) = rx.recv().await {
+            asked.push(request.index);
+            request.answer(answers.next().unwrap_or(Decision::Abort));
+        }
+        asked
+    });
+    (ConfirmPolicy::Ask(tx), answerer)
+}
+
+#[tokio::test]
+async fn ask_confirms_each_step_and_honours_skip_and_abort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, _rx) = mpsc::unbounded_channel();
+    let (policy, answerer) = scripted(vec![Decision::Skip, Decision::Run, Decision::Abort]);
+    let outcome = Runner::new(policy, events)
+        .run(&plan_in(dir.path(), false))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 2 });
+    assert_eq!(marks(dir.path()), ["two"]);
+    assert_eq!(answerer.await.expect("answerer"), [0, 1, 2]);
+}
+
+#[tokio::test]
+async fn nobody_to_ask_means_nothing_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, _rx) = mpsc::unbounded_channel();
+    let (asks, receiver) = mpsc::channel(1);
+    drop(receiver);
+    let outcome = Runner::new(ConfirmPolicy::Ask(asks), events)
+        .run(&plan_in(dir.path(), false))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 0 });
+    assert!(marks(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn manual_steps_accepted_by_yes_say_so() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let transcript = Transcript::open(dir.path()).expect("opens");
+    let path = transcript.path().to_path_buf();
+    let plan = Plan {
+        procedure: "manual".into(),
+        title: "manual".into(),
+        summary: String::new(),
+        etcdctl_flags: vec![],
+        steps: vec![Step {
+            title: "Reinstall the platform".into(),
+            reason: "the procedure says so".into(),
+            risk: Risk::Destructive,
+            action: Action::Manual {
+                checklist: vec!["reinstall as before".into()],
+            },
+            check: Check::Confirmed,
+            if_failed: String::new(),
+        }],
+    };
+    let outcome = Runner::new(ConfirmPolicy::AssumeYes, tx)
+        .with_transcript(transcript)
+        .run(&plan)
+        .await;
+    assert_eq!(outcome, PlanOutcome::Completed);
+    let records = Transcript::read_all(&path).expect("reads");
+    assert_eq!(
+        records[0].detail,
+        "accepted by --yes without a person confirming"
+    );
+}

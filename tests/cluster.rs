@@ -1,0 +1,242 @@
+//! lifeboat against real etcd: a 3-member TLS sandbox, the health check headless, and the
+//! faults an engineer meets (a dead member, wrong certificates, a running sandbox, no etcd).
+
+mod common;
+
+use common::{Sandbox, have, path, text};
+
+#[test]
+fn sandbox_serves_plain_etcdctl_over_tls_and_health_check_passes() {
+    if !have("etcd") || !have("etcdctl") {
+        return;
+    }
+    let sandbox = Sandbox::up(3);
+
+    let env = sandbox.env();
+    let endpoints = env
+        .iter()
+        .find(|(k, _)| k == "ETCDCTL_ENDPOINTS")
+        .map(|(_, v)| v.clone());
+    let endpoints = endpoints.expect("ETCDCTL_ENDPOINTS exported");
+    assert_eq!(
+        endpoints.matches("https://127.0.0.1:").count(),
+        3,
+        "{endpoints}"
+    );
+
+    let health = sandbox.etcdctl(&["endpoint", "health", "--cluster"]);
+    let report = text(&health);
+    assert!(health.status.success(), "{report}");
+    assert_eq!(report.matches("is healthy").count(), 3, "{report}");
+
+    let members = sandbox.etcdctl(&["member", "list"]);
+    for name in ["etcd-1", "etcd-2", "etcd-3"] {
+        assert!(text(&members).contains(name), "{}", text(&members));
+    }
+
+    let run = sandbox.lifeboat(&["run", "health-check", "--yes"]);
+    let report = text(&run);
+    assert!(run.status.success(), "{report}");
+    assert!(report.contains("3 members, all started"), "{report}");
+    assert!(
+        report.contains("3 endpoints healthy, one leader"),
+        "{report}"
+    );
+    assert!(report.contains("All steps done."), "{report}");
+
+    let transcript =
+        std::fs::read_to_string(sandbox.lifeboat.transcript()).expect("transcript written");
+    let records: Vec<serde_json::Value> = transcript
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert_eq!(records.len(), 4, "{transcript}");
+    assert!(
+        records.iter().all(|r| r["outcome"] == "succeeded"),
+        "{transcript}"
+    );
+    assert_eq!(records[3]["exit_code"], 0);
+}
+
+#[test]
+fn a_killed_member_fails_the_health_check_at_the_status_step() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(3);
+    let kill = sandbox.sandbox(&["kill", "--member", "etcd-3"]);
+    assert!(kill.status.success(), "{}", text(&kill));
+
+    let run = sandbox.lifeboat(&["run", "health-check", "--yes"]);
+    let report = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{report}");
+    assert!(report.contains("✓ 3 members, all started"), "{report}");
+    assert!(
+        report.contains("Ask every member for its status failed: unreachable"),
+        "{report}"
+    );
+    assert!(report.contains("What now:"), "{report}");
+    assert!(
+        !report.contains("Check for alarms ["),
+        "no step after the failure runs:\n{report}"
+    );
+
+    // The drill's other half: the member comes back and the cluster is whole again.
+    let start = sandbox.sandbox(&["start", "--member", "etcd-3"]);
+    assert!(start.status.success(), "{}", text(&start));
+    let run = sandbox.lifeboat(&["run", "health-check", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run));
+}
+
+#[test]
+fn dry_run_and_plan_show_commands_without_running_them() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let dry = sandbox.lifeboat(&["run", "health-check", "--dry-run"]);
+    let report = text(&dry);
+    assert!(dry.status.success(), "{report}");
+    assert!(report.contains("would run:"), "{report}");
+    assert!(report.contains("endpoint health --cluster"), "{report}");
+    assert!(
+        !sandbox.lifeboat.transcript().exists(),
+        "a dry run executes nothing, so records nothing"
+    );
+
+    let plan = sandbox.lifeboat(&["plan", "health-check"]);
+    let runbook = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.status.success(), "{}", text(&plan));
+    assert!(runbook.starts_with("# etcd health check\n"), "{runbook}");
+    assert!(
+        runbook.contains("## 4. Cross-check with etcdctl"),
+        "{runbook}"
+    );
+    assert!(
+        runbook.contains("ETCDCTL_API=3 ETCDCTL_ENDPOINTS=https://127.0.0.1:"),
+        "{runbook}"
+    );
+}
+
+#[test]
+fn confirmation_is_required_without_a_terminal() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let run = sandbox.lifeboat(&["run", "health-check"]);
+    let report = text(&run);
+    assert!(!run.status.success());
+    assert!(
+        report.contains("Pass --yes to run every step, or --dry-run"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("Location:"),
+        "expected errors carry no traceback:\n{report}"
+    );
+}
+
+#[test]
+fn faults_give_one_clear_message_each() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+
+    // A sandbox directory that already holds a running sandbox.
+    let again = sandbox.sandbox(&["up", "--members", "1"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already running"), "{}", text(&again));
+    assert!(text(&again).contains("sandbox down"), "{}", text(&again));
+
+    // Certificates that the servers do not trust: a CA of another sandbox.
+    let other = Sandbox::up(1);
+    let other_ca = other.dir.join("ca/ca.crt");
+    let mut wrong = sandbox.lifeboat.command();
+    wrong.envs(sandbox.env()).env("ETCDCTL_CACERT", &other_ca);
+    let output = wrong
+        .args(["run", "health-check", "--yes"])
+        .output()
+        .expect("runs");
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("TLS handshake failed") || report.contains("certificate"),
+        "{report}"
+    );
+
+    // An endpoint where nothing listens.
+    let output = sandbox.lifeboat.run(&[
+        "--endpoints",
+        "http://127.0.0.1:1",
+        "run",
+        "health-check",
+        "--yes",
+    ]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("check the endpoint address"), "{report}");
+
+    // A missing file.
+    let output = sandbox.lifeboat.run(&[
+        "--endpoints",
+        "https://127.0.0.1:1",
+        "--cacert",
+        "/nonexistent/ca.crt",
+        "run",
+        "health-check",
+        "--yes",
+    ]);
+    assert!(
+        text(&output).contains("cannot read CA certificate /nonexistent/ca.crt"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn sandbox_up_without_etcd_says_how_to_install_it() {
+    let lifeboat = common::Lifeboat::new();
+    let dir = lifeboat.home.path().join("sb");
+    let output = lifeboat
+        .command()
+        .env("PATH", "/nonexistent")
+        .args(["sandbox", "up", "--dir", path(&dir)])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("apt-get install etcd-server"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn nothing_configured_says_what_to_configure() {
+    let lifeboat = common::Lifeboat::new();
+    let output = lifeboat.run(&["run", "health-check", "--yes"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("no etcd cluster is configured"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn profiles_remember_a_connection() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let save = sandbox.lifeboat(&["profile", "save", "rehearsal"]);
+    assert!(save.status.success(), "{}", text(&save));
+    // Without the variables, the profile alone reaches the cluster.
+    let run = sandbox
+        .lifeboat
+        .run(&["--profile", "rehearsal", "run", "health-check", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run));
+    assert!(text(&run).contains("1 member, started"), "{}", text(&run));
+}
