@@ -98,7 +98,15 @@ impl ClusterSnapshot {
         self.endpoints
             .iter()
             .filter(|report| member.client_urls.contains(&report.endpoint))
-            .find_map(|report| report.result.as_ref().err().map(String::as_str))
+            .find_map(|report| {
+                // The endpoint is already in the member's row; keep only what went wrong.
+                let error = report.result.as_ref().err()?;
+                Some(
+                    error
+                        .strip_prefix(&format!("{}: ", report.endpoint))
+                        .unwrap_or(error),
+                )
+            })
     }
 
     pub fn leader(&self) -> Option<u64> {

@@ -10,26 +10,27 @@ use crate::procedures::Procedure;
 use crate::tui::app::App;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let members = app
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.members.as_ref().ok())
-        .map_or(1, Vec::len);
+    let members = app.snapshot.as_ref().map_or(1, |s| match &s.members {
+        Ok(members) => members.len(),
+        Err(_) => s.endpoints.len(),
+    });
     let table_height = u16::try_from(members).unwrap_or(9).min(9) + 3;
+    let quorum_text = app.snapshot.as_ref().map(quorum_lines);
+    let quorum_height = quorum_text.as_ref().map_or(1, Vec::len).min(8) as u16 + 2;
     let [header, quorum, table, bottom] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(3),
+        Constraint::Length(quorum_height),
         Constraint::Length(table_height),
         Constraint::Min(5),
     ])
     .areas(area);
     draw_header(frame, header, app);
-    match &app.snapshot {
-        Some(snapshot) => {
-            draw_quorum(frame, quorum, snapshot);
+    match (&app.snapshot, quorum_text) {
+        (Some(snapshot), Some(lines)) => {
+            draw_quorum(frame, quorum, lines);
             draw_members(frame, table, snapshot);
         }
-        None => frame.render_widget(
+        _ => frame.render_widget(
             Paragraph::new("Asking the cluster ...").block(Block::bordered().title(" Quorum ")),
             quorum,
         ),
@@ -62,33 +63,77 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_quorum(frame: &mut Frame, area: Rect, snapshot: &ClusterSnapshot) {
+/// The verdict first, then one line per problem: a down member with its error, the member list
+/// itself, a raised alarm.
+fn quorum_lines(snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
     let quorum = snapshot.quorum();
     let color = match quorum.tolerance_now {
         _ if !quorum.has_quorum() => Color::Red,
         Some(0) => Color::Yellow,
         _ => Color::Green,
     };
-    let mut spans = vec![Span::styled(
-        quorum.verdict(),
-        Style::new().fg(color).add_modifier(Modifier::BOLD),
+    let red = Style::new().fg(Color::Red);
+    let verdict = match &snapshot.members {
+        Ok(_) => quorum.verdict(),
+        Err(_) => {
+            let answered = snapshot
+                .endpoints
+                .iter()
+                .filter(|r| r.result.is_ok())
+                .count();
+            format!(
+                "QUORUM UNKNOWN, PROBABLY LOST: no member list; {answered} of {} endpoints answered",
+                snapshot.endpoints.len()
+            )
+        }
+    };
+    let bold = Style::new().fg(color).add_modifier(Modifier::BOLD);
+    let mut lines = vec![Line::styled(
+        verdict,
+        if snapshot.members.is_ok() {
+            bold
+        } else {
+            red.add_modifier(Modifier::BOLD)
+        },
     )];
-    if let Err(error) = &snapshot.members {
-        spans.push(Span::styled(
-            format!("  — member list unavailable: {error}"),
-            Style::new().fg(Color::Red),
-        ));
+    match &snapshot.members {
+        Err(error) => {
+            lines.push(Line::styled(
+                format!("✗ member list unavailable: {error}"),
+                red,
+            ));
+            for report in &snapshot.endpoints {
+                if let Err(error) = &report.result {
+                    lines.push(Line::styled(format!("✗ {error}"), red));
+                }
+            }
+        }
+        Ok(members) => {
+            for member in members {
+                if let Some(error) = snapshot.error_of(member) {
+                    lines.push(Line::styled(
+                        format!("✗ {} ({:x}): {error}", member.display_name(), member.id),
+                        red,
+                    ));
+                }
+            }
+        }
     }
     for alarm in &snapshot.alarms {
-        spans.push(Span::styled(
-            format!("  ALARM {} on {:x}", alarm.alarm, alarm.member_id),
-            Style::new().fg(Color::White).bg(Color::Red),
+        lines.push(Line::styled(
+            format!("ALARM {} on member {:x}", alarm.alarm, alarm.member_id),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
         ));
     }
+    lines
+}
+
+fn draw_quorum(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
     frame.render_widget(
-        Paragraph::new(Line::from(spans))
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Quorum ")),
+        Paragraph::new(lines).block(Block::bordered().title(" Quorum ")),
         area,
     );
 }
@@ -105,24 +150,34 @@ fn draw_members(frame: &mut Frame, area: Rect, snapshot: &ClusterSnapshot) {
         "HEALTH",
     ])
     .style(Style::new().add_modifier(Modifier::BOLD));
-    let rows: Vec<Row> = snapshot
+    let mut members: Vec<_> = snapshot
         .members
         .as_deref()
         .unwrap_or_default()
         .iter()
+        .collect();
+    // By name, as engineers think of hosts; etcd lists them by ID.
+    members.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let rows: Vec<Row> = members
+        .into_iter()
         .map(|member| {
             let status = snapshot.status_of(member.id);
             let role = if member.is_learner {
                 "learner"
+            } else if status.is_none() {
+                "-"
             } else if leader == Some(member.id) {
                 "leader"
             } else {
                 "follower"
             };
-            let (health, health_style) = match (status, snapshot.error_of(member)) {
-                (Some(_), _) => ("healthy".to_string(), Style::new().fg(Color::Green)),
-                (None, Some(error)) => (format!("DOWN: {error}"), Style::new().fg(Color::Red)),
-                (None, None) => ("DOWN".to_string(), Style::new().fg(Color::Red)),
+            // The reason a member is down is spelled out in the quorum panel.
+            let (health, health_style) = match status {
+                Some(_) => ("healthy", Style::new().fg(Color::Green)),
+                None => (
+                    "DOWN",
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ),
             };
             Row::new(vec![
                 Cell::from(format!("{:x}", member.id)),
@@ -144,13 +199,53 @@ fn draw_members(frame: &mut Frame, area: Rect, snapshot: &ClusterSnapshot) {
         Constraint::Length(10),
         Constraint::Min(10),
     ];
-    let title = format!(" Members ({}) ", rows.len());
+    let rows = if snapshot.members.is_ok() {
+        rows
+    } else {
+        endpoint_rows(snapshot)
+    };
+    let title = match snapshot.members {
+        Ok(_) => format!(" Members ({}) ", rows.len()),
+        Err(_) => format!(" Endpoints ({}): member list unavailable ", rows.len()),
+    };
     frame.render_widget(
         Table::new(rows, widths)
             .header(header)
             .block(Block::bordered().title(title)),
         area,
     );
+}
+
+/// Without a member list, what each configured endpoint said is the best truth there is.
+fn endpoint_rows(snapshot: &ClusterSnapshot) -> Vec<Row<'static>> {
+    snapshot
+        .endpoints
+        .iter()
+        .map(|report| match &report.result {
+            Ok(status) => Row::new(vec![
+                Cell::from(format!("{:x}", status.member_id)),
+                Cell::from("?"),
+                Cell::from(""),
+                Cell::from(report.endpoint.clone()),
+                Cell::from(if status.leader == status.member_id {
+                    "leader"
+                } else {
+                    "follower"
+                }),
+                Cell::from(human_bytes(status.db_size)),
+                Cell::from("answers").style(Style::new().fg(Color::Yellow)),
+            ]),
+            Err(_) => Row::new(vec![
+                Cell::from("?"),
+                Cell::from("?"),
+                Cell::from(""),
+                Cell::from(report.endpoint.clone()),
+                Cell::from("-"),
+                Cell::from("-"),
+                Cell::from("DOWN").style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+            ]),
+        })
+        .collect()
 }
 
 fn draw_procedures(frame: &mut Frame, area: Rect, app: &App) {

@@ -1,0 +1,317 @@
+//! The TUI as a person sees it: frames rendered on ratatui's TestBackend from hand-made
+//! cluster states and key presses (insta snapshots), and one end-to-end run of the real
+//! binary in tmux against a real sandbox.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use lifeboat::connection::{ConnectionSettings, Endpoints, Source};
+use lifeboat::etcd::{Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo};
+use lifeboat::plan::Target;
+use lifeboat::procedures::{HealthCheckFacts, plan_health_check};
+use lifeboat::run::{ConfirmRequest, Decision, RunEvent, StepOutcome};
+use lifeboat::tui::{App, Effect, Msg, Screen, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn at(seconds: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_790_000_000 + seconds).expect("valid time")
+}
+
+fn connection() -> ConnectionSettings {
+    ConnectionSettings {
+        target: Endpoints {
+            endpoints: (1..=3)
+                .map(|i| format!("https://10.0.0.{i}:2379"))
+                .collect(),
+            cacert: Some("/etc/etcd/ca.crt".into()),
+            cert: Some("/etc/etcd/peer.crt".into()),
+            key: Some("/etc/etcd/peer.key".into()),
+        },
+        source: Source::EtcdConf("/etc/etcd/etcd.conf".into()),
+    }
+}
+
+fn member(i: u64) -> MemberInfo {
+    MemberInfo {
+        id: 0x1000 + i,
+        name: format!("etcd-{i}"),
+        peer_urls: vec![format!("https://10.0.0.{i}:2380")],
+        client_urls: vec![format!("https://10.0.0.{i}:2379")],
+        is_learner: false,
+    }
+}
+
+fn status(i: u64) -> EndpointReport {
+    EndpointReport {
+        endpoint: format!("https://10.0.0.{i}:2379"),
+        result: Ok(EndpointStatus {
+            member_id: 0x1000 + i,
+            cluster_id: 0xc1,
+            version: "3.4.23".into(),
+            db_size: 24 * 1024 * 1024 + i as i64 * 4096,
+            db_size_in_use: 20 * 1024 * 1024,
+            leader: 0x1001,
+            raft_term: 4,
+            raft_index: 1200,
+            raft_applied_index: 1200,
+            revision: 900,
+            is_learner: false,
+            errors: vec![],
+        }),
+    }
+}
+
+fn down(i: u64) -> EndpointReport {
+    EndpointReport {
+        endpoint: format!("https://10.0.0.{i}:2379"),
+        result: Err(format!("https://10.0.0.{i}:2379: no answer within 3s")),
+    }
+}
+
+fn snapshot(reports: Vec<EndpointReport>, alarms: Vec<Alarm>) -> ClusterSnapshot {
+    ClusterSnapshot {
+        members: Ok((1..=3).map(member).collect()),
+        endpoints: reports,
+        alarms,
+        taken_at: at(0),
+    }
+}
+
+fn app_with(snapshot: Option<ClusterSnapshot>) -> App {
+    let mut app = App::new(
+        Some(connection()),
+        PathBuf::from("/home/oncall/.local/share/lifeboat/sandbox"),
+        at(3),
+    );
+    if let Some(snapshot) = snapshot {
+        update(&mut app, Msg::Snapshot(snapshot));
+    }
+    app
+}
+
+fn render(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("test terminal");
+    terminal
+        .draw(|frame| view::draw(frame, app))
+        .expect("draws");
+    terminal.backend().to_string()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn dashboard_of_a_healthy_cluster() {
+    let app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    let frame = render(&app);
+    assert!(frame.contains("tolerates 1 more failure"));
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn dashboard_of_a_degraded_cluster_with_an_alarm() {
+    let alarm = Alarm {
+        member_id: 0x1001,
+        alarm: "NOSPACE".into(),
+    };
+    let app = app_with(Some(snapshot(
+        vec![status(1), status(2), down(3)],
+        vec![alarm],
+    )));
+    let frame = render(&app);
+    insta::assert_snapshot!(frame);
+    assert!(frame.contains("ONE MORE FAILURE LOSES QUORUM"));
+    assert!(frame.contains("✗ etcd-3 (1003): no answer within 3s"));
+}
+
+#[test]
+fn dashboard_of_a_cluster_that_lost_quorum() {
+    let mut lost = snapshot(vec![status(1), down(2), down(3)], vec![]);
+    lost.members = Err("https://10.0.0.1:2379: etcdserver: request timed out".into());
+    let frame = render(&app_with(Some(lost)));
+    assert!(frame.contains("member list unavailable"));
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn welcome_offers_the_sandbox_when_nothing_is_configured() {
+    let mut app = App::new(
+        None,
+        PathBuf::from("/home/oncall/.local/share/lifeboat/sandbox"),
+        at(0),
+    );
+    assert_eq!(app.screen, Screen::Welcome);
+    insta::assert_snapshot!(render(&app));
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('s'))),
+        [Effect::StartSandbox]
+    );
+    // A second press while it starts does not start a second sandbox.
+    assert!(update(&mut app, key(KeyCode::Char('s'))).is_empty());
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    update(&mut app, key(KeyCode::Char('?')));
+    let frame = render(&app);
+    assert!(frame.contains("Help — Esc to close"));
+    insta::assert_snapshot!(frame);
+    update(&mut app, key(KeyCode::Esc));
+    assert!(!render(&app).contains("Help — Esc to close"));
+    assert_eq!(
+        app.screen,
+        Screen::Dashboard,
+        "Esc closed the help, not the dashboard"
+    );
+}
+
+#[test]
+fn refresh_rate_is_visible_and_adjustable() {
+    let mut app = app_with(None);
+    assert!(render(&app).contains("refresh every 2s"));
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('-'))),
+        [Effect::SetRefreshInterval(Duration::from_secs(5))]
+    );
+    assert!(render(&app).contains("refresh every 5s"));
+    update(&mut app, key(KeyCode::Char('+')));
+    update(&mut app, key(KeyCode::Char('+')));
+    assert!(render(&app).contains("refresh every 1s"));
+}
+
+#[test]
+fn wizard_asks_before_each_step_and_shows_the_command() {
+    let mut app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(effects.len(), 1);
+    assert!(matches!(effects[0], Effect::StartPlan(_)));
+
+    let plan = plan_health_check(&HealthCheckFacts {
+        connection: connection(),
+        etcdctl: Some("/usr/bin/etcdctl".into()),
+        target: Target::Local,
+    });
+    update(&mut app, Msg::PlanReady(plan.clone()));
+    for index in 0..2 {
+        update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
+        update(
+            &mut app,
+            Msg::Run(RunEvent::StepFinished {
+                index,
+                outcome: StepOutcome::Succeeded {
+                    summary: "fine".into(),
+                },
+            }),
+        );
+    }
+    let (request, mut answer) = ConfirmRequest::new(2, plan.steps[2].clone());
+    update(&mut app, Msg::Confirm(request));
+    let frame = render(&app);
+    assert!(frame.contains("Run step 3 \"Check for alarms\" (read-only)?"));
+    insta::assert_snapshot!(frame);
+
+    assert!(
+        answer.try_recv().is_err(),
+        "nothing is decided before a key is pressed"
+    );
+    update(&mut app, key(KeyCode::Char('y')));
+    assert_eq!(answer.try_recv(), Ok(Decision::Run));
+}
+
+#[test]
+fn quitting_with_a_question_open_aborts_the_plan() {
+    let mut app = app_with(None);
+    let plan = plan_health_check(&HealthCheckFacts {
+        connection: connection(),
+        etcdctl: None,
+        target: Target::Local,
+    });
+    update(&mut app, Msg::PlanReady(plan.clone()));
+    let (request, mut answer) = ConfirmRequest::new(0, plan.steps[0].clone());
+    update(&mut app, Msg::Confirm(request));
+    let quit = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut app, quit), [Effect::Quit]);
+    assert_eq!(answer.try_recv(), Ok(Decision::Abort));
+}
+
+/// The real binary in a real terminal (tmux) against a real sandbox.
+#[test]
+fn end_to_end_in_tmux_shows_every_member_and_quits_cleanly() {
+    if !common::have("etcd") || !common::have("tmux") {
+        return;
+    }
+    let sandbox = common::Sandbox::up(3);
+    let socket = format!("lifeboat-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
+    let mut env_args = Vec::new();
+    for (key, value) in sandbox.env() {
+        env_args.push(format!("{key}={value}"));
+    }
+    let home = sandbox.lifeboat.home.path();
+    env_args.push(format!("XDG_STATE_HOME={}", home.join("state").display()));
+    env_args.push(format!("XDG_DATA_HOME={}", home.join("data").display()));
+    let script = format!(
+        "env {} {}; echo lifeboat-exited-$?; sleep 60",
+        env_args.join(" "),
+        env!("CARGO_BIN_EXE_lifeboat")
+    );
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "140",
+        "-y",
+        "36",
+        &script,
+    ]);
+    assert!(started.status.success(), "{}", common::text(&started));
+    let capture =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned();
+    let wait_for = |what: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = capture();
+            if what(&screen) || Instant::now() > deadline {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let screen = wait_for(&|s| {
+        ["etcd-1", "etcd-2", "etcd-3", "leader"]
+            .iter()
+            .all(|n| s.contains(n))
+    });
+    let shown = ["etcd-1", "etcd-2", "etcd-3"]
+        .iter()
+        .all(|n| screen.contains(n));
+    let healthy = screen.matches("healthy").count();
+    tmux(&["send-keys", "-t", "e2e", "q"]);
+    let after = wait_for(&|s| s.contains("lifeboat-exited-"));
+    tmux(&["kill-server"]);
+    assert!(shown, "every member is on screen:\n{screen}");
+    assert!(healthy >= 3, "every member is healthy:\n{screen}");
+    assert!(
+        after.contains("lifeboat-exited-0"),
+        "q exits with status 0:\n{after}"
+    );
+    assert!(
+        !after.contains("Members (3)"),
+        "the terminal is restored:\n{after}"
+    );
+}
