@@ -122,17 +122,31 @@ pub(crate) async fn call<T>(
     }
 }
 
-/// etcd-client errors nest the useful part (connection refused, bad certificate) several
-/// sources deep; show the whole chain on one line.
+/// etcd-client errors nest the useful part (connection refused, a bad certificate) several
+/// sources deep, under a gRPC status whose own text repeats everything. Say what the server
+/// said, or else what the deepest cause was.
 fn describe(error: &etcd_client::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
+    let mut deepest: Option<&dyn std::error::Error> = None;
+    let mut source = match error {
+        etcd_client::Error::GRpcStatus(status) => std::error::Error::source(status),
+        _ => std::error::Error::source(error),
+    };
     while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        deepest = Some(cause);
         source = cause.source();
     }
-    parts.join(": ")
+    match error {
+        etcd_client::Error::GRpcStatus(status) => {
+            let message = status.message();
+            match deepest.map(ToString::to_string) {
+                Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
+                _ if message.is_empty() => format!("{:?}", status.code()),
+                _ => message.to_string(),
+            }
+        }
+        _ => match deepest {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.to_string(),
+        },
+    }
 }

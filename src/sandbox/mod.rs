@@ -2,12 +2,14 @@
 //! like real hosts. It is the demo's cluster and the tests' harness; lifeboat itself never
 //! depends on it.
 
+mod image;
 mod lifecycle;
 pub mod pki;
 mod ports;
 mod process;
 mod state;
 
+pub use image::ensure_etcd_image;
 pub use lifecycle::{SandboxError, down, kill_member, start_member, up};
 pub use process::is_running;
 pub use state::{SandboxMember, SandboxState};

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/ from the real binary in a real terminal (tmux) against a real
+# sandbox: the dashboard healthy and degraded, a wizard waiting for confirmation, the help.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
+cargo build --quiet
+bin=$PWD/target/debug/lifeboat
+work=$(mktemp -d)
+sock=lifeboat-shots
+W=140 H=38
+cleanup() { tmux -L $sock kill-server 2>/dev/null || true; "$bin" sandbox down --dir "$work/sb" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
+"$bin" sandbox up --members 3 --dir "$work/sb" >/dev/null
+eval "$("$bin" sandbox env --dir "$work/sb")"
+ETCDCTL_API=3 etcdctl put /registry/demo/hello world >/dev/null
+
+shot() { # name, seconds to wait first
+  sleep "$2"
+  tmux -L $sock capture-pane -e -p -t shots | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
+  echo "screenshots/$1.png"
+}
+tmux -L $sock new-session -d -s shots -x $W -y $H \
+  "env ETCDCTL_ENDPOINTS=$ETCDCTL_ENDPOINTS ETCDCTL_CACERT=$ETCDCTL_CACERT ETCDCTL_CERT=$ETCDCTL_CERT ETCDCTL_KEY=$ETCDCTL_KEY XDG_STATE_HOME=$XDG_STATE_HOME $bin"
+shot dashboard 3
+tmux -L $sock send-keys -t shots '?'; shot help 1
+tmux -L $sock send-keys -t shots Escape; sleep 0.5
+tmux -L $sock send-keys -t shots Enter; sleep 1
+tmux -L $sock send-keys -t shots y; sleep 1.5
+tmux -L $sock send-keys -t shots y; shot wizard-confirm 1.5
+tmux -L $sock send-keys -t shots y; sleep 1.5
+tmux -L $sock send-keys -t shots y; shot wizard-done 3
+tmux -L $sock send-keys -t shots Escape
+"$bin" sandbox kill --member etcd-3 --dir "$work/sb" >/dev/null
+tmux -L $sock send-keys -t shots r; shot dashboard-degraded 5
+"$bin" sandbox kill --member etcd-2 --dir "$work/sb" >/dev/null
+tmux -L $sock send-keys -t shots r; shot dashboard-quorum-lost 8
