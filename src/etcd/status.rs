@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use etcd_client::{AlarmAction, AlarmType, Client};
-use futures::future::join_all;
+use futures::future::{join_all, select_ok};
 use serde::Serialize;
 
 use super::Quorum;
@@ -138,16 +138,9 @@ impl ClusterSnapshot {
 /// engineer needs to see.
 pub async fn collect_snapshot(target: &Endpoints) -> ClusterSnapshot {
     let taken_at = jiff::Timestamp::now();
-    let (members, alarms) = match connect(target, &target.endpoints).await {
-        Ok(mut client) => {
-            let members = list_members(&mut client, target)
-                .await
-                .map_err(|e| e.to_string());
-            let alarms = list_alarms(&mut client, target).await.unwrap_or_default();
-            (members, alarms)
-        }
-        Err(error) => (Err(error.to_string()), Vec::new()),
-    };
+    let (members, alarms) = tokio::join!(list_members(target), list_alarms(target));
+    let members = members.map_err(|e| e.to_string());
+    let alarms = alarms.unwrap_or_default();
     // Like `etcdctl endpoint status --cluster`: ask every member's advertised client URL, or
     // the configured endpoints when the member list is unavailable.
     let endpoints: Vec<String> = match &members {
@@ -174,38 +167,62 @@ pub async fn collect_snapshot(target: &Endpoints) -> ClusterSnapshot {
     }
 }
 
-pub async fn list_members(
-    client: &mut Client,
-    target: &Endpoints,
-) -> Result<Vec<MemberInfo>, EtcdError> {
-    let response = call(&target.endpoints.join(","), client.member_list()).await?;
-    Ok(response
-        .members()
-        .iter()
-        .map(|m| MemberInfo {
-            id: m.id(),
-            name: m.name().to_string(),
-            peer_urls: m.peer_urls().to_vec(),
-            client_urls: m.client_urls().to_vec(),
-            is_learner: m.is_learner(),
+/// Runs `call` against every endpoint at once, each on its own connection, and takes the first
+/// answer. One balanced connection over all endpoints would keep sending requests to a dead
+/// member, which is the very situation lifeboat is opened in.
+async fn on_any_endpoint<T, F, Fut>(target: &Endpoints, call: F) -> Result<T, EtcdError>
+where
+    F: Fn(Client, String) -> Fut,
+    Fut: Future<Output = Result<T, EtcdError>>,
+{
+    if target.endpoints.is_empty() {
+        return Err(EtcdError::NoEndpoints);
+    }
+    let attempts = target.endpoints.iter().map(|endpoint| {
+        let call = &call;
+        Box::pin(async move {
+            let client = connect(target, std::slice::from_ref(endpoint)).await?;
+            call(client, endpoint.clone()).await
         })
-        .collect())
+    });
+    select_ok(attempts).await.map(|(value, _)| value)
 }
 
-pub async fn list_alarms(client: &mut Client, target: &Endpoints) -> Result<Vec<Alarm>, EtcdError> {
-    let response = call(
-        &target.endpoints.join(","),
-        client.alarm(AlarmAction::Get, AlarmType::None, None),
-    )
-    .await?;
-    Ok(response
-        .alarms()
-        .iter()
-        .map(|a| Alarm {
-            member_id: a.member_id(),
-            alarm: a.alarm().as_str_name().to_string(),
-        })
-        .collect())
+pub async fn list_members(target: &Endpoints) -> Result<Vec<MemberInfo>, EtcdError> {
+    on_any_endpoint(target, |mut client, endpoint| async move {
+        let response = call(&endpoint, client.member_list()).await?;
+        Ok(response
+            .members()
+            .iter()
+            .map(|m| MemberInfo {
+                id: m.id(),
+                name: m.name().to_string(),
+                peer_urls: m.peer_urls().to_vec(),
+                client_urls: m.client_urls().to_vec(),
+                is_learner: m.is_learner(),
+            })
+            .collect())
+    })
+    .await
+}
+
+pub async fn list_alarms(target: &Endpoints) -> Result<Vec<Alarm>, EtcdError> {
+    on_any_endpoint(target, |mut client, endpoint| async move {
+        let response = call(
+            &endpoint,
+            client.alarm(AlarmAction::Get, AlarmType::None, None),
+        )
+        .await?;
+        Ok(response
+            .alarms()
+            .iter()
+            .map(|a| Alarm {
+                member_id: a.member_id(),
+                alarm: a.alarm().as_str_name().to_string(),
+            })
+            .collect())
+    })
+    .await
 }
 
 pub async fn endpoint_status(

@@ -188,8 +188,7 @@ impl Runner {
         };
         match call {
             EtcdCall::MemberList => {
-                let mut client = etcd::connect(target, &target.endpoints).await?;
-                let members = etcd::list_members(&mut client, target).await?;
+                let members = etcd::list_members(target).await?;
                 for m in &members {
                     say(format!(
                         "{:x}, {}, {}, {}, {}",
@@ -222,8 +221,7 @@ impl Runner {
                 Ok(ActionResult::Endpoints(snapshot.endpoints))
             }
             EtcdCall::AlarmList => {
-                let mut client = etcd::connect(target, &target.endpoints).await?;
-                let alarms = etcd::list_alarms(&mut client, target).await?;
+                let alarms = etcd::list_alarms(target).await?;
                 if alarms.is_empty() {
                     say("no alarms".into());
                 }
