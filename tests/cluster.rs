@@ -240,3 +240,81 @@ fn profiles_remember_a_connection() {
     assert!(run.status.success(), "{}", text(&run));
     assert!(text(&run).contains("1 member, started"), "{}", text(&run));
 }
+
+#[test]
+fn a_port_taken_while_the_sandbox_was_down_is_explained() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let down = sandbox.sandbox(&["down"]);
+    assert!(down.status.success(), "{}", text(&down));
+    let env = sandbox.env();
+    let endpoint = &env
+        .iter()
+        .find(|(k, _)| k == "ETCDCTL_ENDPOINTS")
+        .expect("endpoints")
+        .1;
+    let port = endpoint.rsplit(':').next().expect("a port");
+    // Another program takes the member's client port before the sandbox comes back.
+    let _squatter =
+        std::net::TcpListener::bind(format!("127.0.0.1:{port}")).expect("port is free while down");
+    let again = sandbox.sandbox(&["up"]);
+    let report = text(&again);
+    assert!(!again.status.success(), "{report}");
+    assert!(report.contains("did not become healthy"), "{report}");
+    assert!(report.contains("address already in use"), "{report}");
+    assert!(
+        report.contains("Another program took one of its ports"),
+        "{report}"
+    );
+}
+
+#[test]
+fn an_endpoint_that_accepts_but_never_answers_is_reported_not_waited_on() {
+    if !have("etcd") {
+        return;
+    }
+    // A listener that accepts connections and never says a word: a hung member.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = silent.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let sandbox = Sandbox::up(1);
+    let env = sandbox.env();
+    let live = &env
+        .iter()
+        .find(|(k, _)| k == "ETCDCTL_ENDPOINTS")
+        .expect("endpoints")
+        .1;
+    let endpoints = format!("{live},https://127.0.0.1:{port}");
+    let output = sandbox
+        .lifeboat
+        .command()
+        .envs(env.iter().cloned())
+        .env("ETCDCTL_ENDPOINTS", &endpoints)
+        .args(["run", "health-check", "--yes"])
+        .output()
+        .expect("runs");
+    let report = text(&output);
+    // The live member answers the member list; the hung endpoint is not a member, so the
+    // status step asks the members only, and the plan completes.
+    assert!(report.contains("✓ 1 member, started"), "{report}");
+    assert!(output.status.success(), "{report}");
+
+    // With only the hung endpoint, every call gives up after its timeout with a clear reason.
+    let output = sandbox.lifeboat.run(&[
+        "--endpoints",
+        &format!("http://127.0.0.1:{port}"),
+        "run",
+        "health-check",
+        "--yes",
+    ]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("no answer within 3s"), "{report}");
+}
