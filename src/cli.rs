@@ -61,6 +61,11 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         members: usize,
     },
+    /// Cluster health for scripts; exit 0 healthy, 1 degraded, 2 quorum lost or unreachable
+    Status {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Print a procedure as a Markdown runbook, running nothing
     Plan {
         procedure: Procedure,
@@ -85,6 +90,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
 }
 
 /// Where commands of a procedure run.

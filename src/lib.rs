@@ -11,6 +11,8 @@ pub mod etcd;
 pub mod exec;
 pub mod facts;
 pub mod fsutil;
+pub mod health;
+pub mod kube;
 pub mod paths;
 pub mod plan;
 pub mod procedures;

@@ -318,3 +318,110 @@ fn an_endpoint_that_accepts_but_never_answers_is_reported_not_waited_on() {
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert!(report.contains("no answer within 3s"), "{report}");
 }
+
+/// `lifeboat status --output json` against the sandbox, parsed.
+fn status_json(sandbox: &Sandbox) -> (Option<i32>, serde_json::Value) {
+    let output = sandbox.lifeboat(&["status", "--output", "json"]);
+    let json =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)));
+    (output.status.code(), json)
+}
+
+#[test]
+fn status_reports_health_degradation_and_lost_quorum_with_exit_codes() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(3);
+    let (code, json) = status_json(&sandbox);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(json["verdict"], "healthy");
+    let members = json["members"].as_array().expect("members");
+    assert_eq!(members.len(), 3, "{json:#}");
+    assert_eq!(
+        members.iter().filter(|m| m["is_leader"] == true).count(),
+        1,
+        "{json:#}"
+    );
+    assert!(
+        members
+            .iter()
+            .all(|m| m["status"]["db_size"].as_i64().is_some_and(|s| s > 0)),
+        "{json:#}"
+    );
+    assert_eq!(json["quorum"]["tolerance_now"], 1);
+    assert_eq!(json["size"]["level"], "fine");
+    let certificates = json["certificates"].as_array().expect("certificates");
+    assert!(
+        certificates
+            .iter()
+            .any(|c| c["subject"] == "CN=etcd-1" && c["days_left"].as_i64() > Some(300)),
+        "{json:#}"
+    );
+    assert_eq!(json["kubernetes"]["state"], "not-configured");
+
+    let kill = sandbox.sandbox(&["kill", "--member", "etcd-3"]);
+    assert!(kill.status.success(), "{}", text(&kill));
+    let (code, json) = status_json(&sandbox);
+    assert_eq!(code, Some(1), "{json:#}");
+    assert_eq!(json["verdict"], "degraded");
+    assert_eq!(json["quorum"]["tolerance_now"], 0);
+    let down: Vec<_> = json["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|m| m["healthy"] == false)
+        .map(|m| m["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(down, ["etcd-3"], "{json:#}");
+
+    let table = sandbox.lifeboat(&["status"]);
+    assert_eq!(table.status.code(), Some(1));
+    assert!(
+        text(&table).contains("ONE MORE FAILURE LOSES QUORUM"),
+        "{}",
+        text(&table)
+    );
+
+    let kill = sandbox.sandbox(&["kill", "--member", "etcd-2"]);
+    assert!(kill.status.success(), "{}", text(&kill));
+    let (code, json) = status_json(&sandbox);
+    assert_eq!(code, Some(2), "{json:#}");
+    assert_eq!(json["verdict"], "quorum-lost");
+}
+
+#[test]
+fn an_unreachable_kubernetes_api_is_one_line_not_a_failure() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let kubeconfig = sandbox.dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n\
+         contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
+    )
+    .expect("writes");
+    let output = sandbox
+        .lifeboat
+        .command()
+        .envs(sandbox.env())
+        .env("KUBECONFIG", &kubeconfig)
+        .args(["status", "--output", "json"])
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "etcd is healthy whatever Kubernetes says: {json:#}"
+    );
+    assert_eq!(json["kubernetes"]["state"], "unreachable", "{json:#}");
+    assert!(
+        json["kubernetes"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("127.0.0.1:1")),
+        "{json:#}"
+    );
+}

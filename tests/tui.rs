@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lifeboat::connection::{ConnectionSettings, Endpoints, Source};
 use lifeboat::etcd::{Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo};
+use lifeboat::facts::certs::{CertFile, CertInfo};
+use lifeboat::facts::host::{DiskSpace, EtcdRuntime, HostFacts};
+use lifeboat::health::{DEFAULT_QUOTA, MEMBER_ADD_THRESHOLD, assemble};
+use lifeboat::kube::KubeSummary;
 use lifeboat::plan::Target;
 use lifeboat::procedures::{HealthCheckFacts, plan_health_check};
 use lifeboat::run::{ConfirmRequest, Decision, RunEvent, StepOutcome};
@@ -89,13 +93,58 @@ fn app_with(snapshot: Option<ClusterSnapshot>) -> App {
         at(3),
     );
     if let Some(snapshot) = snapshot {
-        update(&mut app, Msg::Snapshot(snapshot));
+        let certificates = vec![
+            cert("ca.crt", "CN=etcd-signer@1590000000", 1800),
+            cert("peer.crt", "CN=master-0", 12),
+            cert("server.crt", "CN=master-0", 300),
+        ];
+        let kube = KubeSummary::NotConfigured {
+            reason: "no kubeconfig (KUBECONFIG is unset and ~/.kube/config does not exist)".into(),
+        };
+        let report = assemble(
+            snapshot,
+            certificates,
+            host("active"),
+            kube,
+            DEFAULT_QUOTA,
+            MEMBER_ADD_THRESHOLD,
+        );
+        update(&mut app, Msg::Health(Box::new(report)));
     }
     app
 }
 
+fn cert(name: &str, subject: &str, days_left: i64) -> CertFile {
+    let path = PathBuf::from(format!("/etc/etcd/{name}"));
+    CertFile {
+        path: path.clone(),
+        result: Ok(CertInfo {
+            path,
+            subject: subject.into(),
+            issuer: "CN=etcd-signer@1590000000".into(),
+            sans: vec!["IP:10.0.0.1".into(), "DNS:master-0".into()],
+            not_after: at(days_left * 86_400),
+            days_left,
+        }),
+    }
+}
+
+fn host(etcd_state: &str) -> HostFacts {
+    HostFacts {
+        runtimes: vec![EtcdRuntime::Systemd {
+            unit: "etcd".into(),
+            state: etcd_state.into(),
+        }],
+        data_dirs: vec![Ok(DiskSpace {
+            path: "/var/lib/etcd".into(),
+            free_bytes: 40 * 1024 * 1024 * 1024,
+            total_bytes: 100 * 1024 * 1024 * 1024,
+        })],
+    }
+}
+
 fn render(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("test terminal");
+    let mut terminal = Terminal::new(TestBackend::new(130, 40)).expect("test terminal");
     terminal
         .draw(|frame| view::draw(frame, app))
         .expect("draws");
@@ -110,8 +159,15 @@ fn key(code: KeyCode) -> Msg {
 fn dashboard_of_a_healthy_cluster() {
     let app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
     let frame = render(&app);
-    assert!(frame.contains("tolerates 1 more failure"));
     insta::assert_snapshot!(frame);
+    assert!(frame.contains("tolerates 1 more failure"));
+    assert!(frame.contains("below the member-add threshold (700 MB)"));
+    assert!(
+        frame.contains("12d  CN=master-0"),
+        "the expiring peer certificate is listed first"
+    );
+    assert!(frame.contains("systemd etcd: active"));
+    assert!(frame.contains("Kubernetes: no kubeconfig"));
 }
 
 #[test]
@@ -128,6 +184,7 @@ fn dashboard_of_a_degraded_cluster_with_an_alarm() {
     insta::assert_snapshot!(frame);
     assert!(frame.contains("ONE MORE FAILURE LOSES QUORUM"));
     assert!(frame.contains("✗ etcd-3 (1003): no answer within 3s"));
+    assert!(frame.contains("ALARM NOSPACE on member 1001"));
 }
 
 #[test]
@@ -313,5 +370,27 @@ fn end_to_end_in_tmux_shows_every_member_and_quits_cleanly() {
     assert!(
         !after.contains("Members (3)"),
         "the terminal is restored:\n{after}"
+    );
+}
+
+#[test]
+fn the_member_table_switches_between_raft_progress_and_urls() {
+    let mut lagging = status(3);
+    if let Ok(s) = lagging.result.as_mut() {
+        s.raft_index -= 250;
+        s.raft_applied_index -= 250;
+    }
+    let mut app = app_with(Some(snapshot(vec![status(1), status(2), lagging], vec![])));
+    let raft = render(&app);
+    assert!(raft.contains("APPLIED"), "{raft}");
+    assert!(
+        raft.contains(" 250 "),
+        "the lag of etcd-3 is shown:\n{raft}"
+    );
+    update(&mut app, key(KeyCode::Char('u')));
+    let urls = render(&app);
+    assert!(
+        urls.contains("PEER URLS") && urls.contains("https://10.0.0.3:2380"),
+        "{urls}"
     );
 }

@@ -5,6 +5,7 @@ mod procedure;
 pub use procedure::command_line;
 mod profile;
 mod sandbox;
+mod status;
 mod ui;
 
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => ui::open(&cli.connection).await,
         Some(Command::Demo { members }) => ui::demo(members).await,
+        Some(Command::Status { output }) => status::status(&cli.connection, output).await,
         Some(Command::Plan {
             procedure,
             placement,

@@ -1,6 +1,8 @@
 //! What discovery finds out about the host and the cluster, before any planner runs.
 
+pub mod certs;
 mod etcd_conf;
+pub mod host;
 mod master_config;
 mod tools;
 

@@ -2,8 +2,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::connection::ConnectionSettings;
-use crate::etcd::ClusterSnapshot;
 use crate::exec::OutputStream;
+use crate::health::HealthReport;
 use crate::plan::Plan;
 use crate::procedures::Procedure;
 use crate::run::{ConfirmRequest, PlanOutcome, StepOutcome};
@@ -57,7 +57,9 @@ impl Wizard {
 pub struct App {
     pub screen: Screen,
     pub connection: Option<ConnectionSettings>,
-    pub snapshot: Option<ClusterSnapshot>,
+    pub health: Option<HealthReport>,
+    /// The member table shows URLs instead of raft progress.
+    pub show_urls: bool,
     pub refresh_every: Duration,
     pub now: jiff::Timestamp,
     pub menu_selected: usize,
@@ -92,7 +94,8 @@ impl App {
                 Screen::Welcome
             },
             connection,
-            snapshot: None,
+            health: None,
+            show_urls: false,
             refresh_every: Duration::from_secs(2),
             now,
             menu_selected: 0,

@@ -16,7 +16,7 @@ use super::update::update;
 use super::view;
 use crate::commands::plan_with;
 use crate::connection::ConnectionSettings;
-use crate::etcd::collect_snapshot;
+use crate::health::{HealthSources, collect};
 use crate::plan::Target;
 use crate::procedures::Procedure;
 use crate::run::{ConfirmPolicy, Runner, Transcript};
@@ -38,11 +38,7 @@ struct Refresher {
 }
 
 impl Refresher {
-    fn start(
-        target: crate::connection::Endpoints,
-        every: Duration,
-        tx: mpsc::UnboundedSender<Msg>,
-    ) -> Self {
+    fn start(sources: HealthSources, every: Duration, tx: mpsc::UnboundedSender<Msg>) -> Self {
         let (interval, mut interval_rx) = watch::channel(every);
         let now = Arc::new(Notify::new());
         let wake = now.clone();
@@ -50,8 +46,8 @@ impl Refresher {
             loop {
                 // Every call inside has its own timeout, so a hanging member delays one
                 // snapshot by seconds at most and never the screen.
-                let snapshot = collect_snapshot(&target).await;
-                if tx.send(Msg::Snapshot(snapshot)).is_err() {
+                let report = collect(&sources).await;
+                if tx.send(Msg::Health(Box::new(report))).is_err() {
                     break;
                 }
                 let every = *interval_rx.borrow_and_update();
@@ -74,11 +70,8 @@ async fn event_loop(tui: &mut Tui, mut app: App) -> Result<()> {
     loop {
         if refresher.is_none() {
             if let Some(connection) = &app.connection {
-                refresher = Some(Refresher::start(
-                    connection.target.clone(),
-                    app.refresh_every,
-                    tx.clone(),
-                ));
+                let sources = HealthSources::discover_on_host(connection.clone());
+                refresher = Some(Refresher::start(sources, app.refresh_every, tx.clone()));
             }
         }
         tui.draw(|frame| view::draw(frame, &app))

@@ -3,7 +3,7 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 
 use crate::connection::ConnectionSettings;
-use crate::etcd::ClusterSnapshot;
+use crate::health::HealthReport;
 use crate::plan::Plan;
 use crate::procedures::Procedure;
 use crate::run::{ConfirmRequest, RunEvent};
@@ -14,7 +14,7 @@ pub enum Msg {
     Key(KeyEvent),
     /// The clock moved: ages on screen are recomputed.
     Tick(jiff::Timestamp),
-    Snapshot(ClusterSnapshot),
+    Health(Box<HealthReport>),
     PlanReady(Plan),
     PlanFailedToStart(String),
     Run(RunEvent),

@@ -14,8 +14,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.now = now;
             vec![]
         }
-        Msg::Snapshot(snapshot) => {
-            app.snapshot = Some(snapshot);
+        Msg::Health(report) => {
+            app.health = Some(*report);
             vec![]
         }
         Msg::PlanReady(plan) => {
@@ -148,6 +148,10 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             _ => vec![Effect::StartPlan(app.selected_procedure())],
         },
         KeyCode::Char('r') => vec![Effect::RefreshNow],
+        KeyCode::Char('u') => {
+            app.show_urls = !app.show_urls;
+            vec![]
+        }
         KeyCode::Char('+') | KeyCode::Char('-') => {
             let current = REFRESH_STEPS
                 .iter()

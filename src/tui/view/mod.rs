@@ -51,6 +51,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("↑↓", "select"),
                 ("Enter", "open procedure"),
                 ("r", "refresh"),
+                ("u", "URLs"),
                 ("+/-", "refresh rate"),
                 ("?", "help"),
                 ("q", "quit"),

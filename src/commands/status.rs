@@ -1,0 +1,188 @@
+//! `lifeboat status`: the dashboard's facts for scripts, with an exit code that says how bad
+//! it is (0 healthy, 1 degraded, 2 quorum lost or nothing reachable).
+
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::require_connection;
+use crate::cli::{ConnectionArgs, OutputFormat};
+use crate::facts::host::EtcdRuntime;
+use crate::health::{HealthReport, HealthSources, Verdict, collect};
+use crate::kube::KubeSummary;
+use crate::tui::view::human_bytes;
+
+pub async fn status(args: &ConnectionArgs, output: OutputFormat) -> Result<ExitCode> {
+    let connection = require_connection(args)?;
+    let report = collect(&HealthSources::discover_on_host(connection)).await;
+    match output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).wrap_err("serializing the report")?
+        ),
+        OutputFormat::Table => print!("{}", render_table(&report)),
+    }
+    Ok(ExitCode::from(report.verdict.exit_code()))
+}
+
+fn bytes(v: i64) -> String {
+    human_bytes(v)
+}
+
+pub fn render_table(report: &HealthReport) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    let (word, reasons) = match &report.verdict {
+        Verdict::Healthy => ("HEALTHY", &Vec::new()),
+        Verdict::Degraded { reasons } => ("DEGRADED", reasons),
+        Verdict::QuorumLost { reasons } => ("QUORUM LOST", reasons),
+    };
+    line(format!("{word} (exit {})", report.verdict.exit_code()));
+    for reason in reasons {
+        line(format!("  - {reason}"));
+    }
+    let q = &report.quorum;
+    line(format!(
+        "\nQuorum: {}\n  voters {}, healthy {}, majority {}, tolerance now {}, at full strength {}",
+        q.verdict(),
+        q.voters,
+        q.healthy_voters,
+        q.majority,
+        q.tolerance_now
+            .map_or("none".to_string(), |t| t.to_string()),
+        q.tolerance_at_full_strength
+    ));
+    line(format!(
+        "\n{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} HEALTH",
+        "ID",
+        "NAME",
+        "ROLE",
+        "VERSION",
+        "DB SIZE",
+        "IN USE",
+        "TERM",
+        "INDEX",
+        "APPLIED",
+        "LAG",
+        "CLIENT URL"
+    ));
+    for m in &report.members {
+        let role = if m.is_learner {
+            "learner"
+        } else if m.is_leader {
+            "leader"
+        } else if m.healthy {
+            "follower"
+        } else {
+            "-"
+        };
+        let s = m.status.as_ref();
+        line(format!(
+            "{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} {}",
+            format!("{:x}", m.id),
+            if m.name.is_empty() {
+                "(unstarted)"
+            } else {
+                &m.name
+            },
+            role,
+            s.map_or("-".into(), |s| s.version.clone()),
+            s.map_or("-".into(), |s| bytes(s.db_size)),
+            s.map_or("-".into(), |s| bytes(s.db_size_in_use)),
+            s.map_or("-".into(), |s| s.raft_term.to_string()),
+            s.map_or("-".into(), |s| s.raft_index.to_string()),
+            s.map_or("-".into(), |s| s.raft_applied_index.to_string()),
+            m.lag.map_or("-".into(), |l| l.to_string()),
+            m.client_urls.join(","),
+            match &m.error {
+                None => "healthy".to_string(),
+                Some(error) => format!("DOWN: {error}"),
+            }
+        ));
+    }
+    if let Some(error) = &report.member_list_error {
+        line(format!("member list unavailable: {error}"));
+    }
+    for alarm in &report.alarms {
+        line(format!(
+            "ALARM {} on member {:x}",
+            alarm.alarm, alarm.member_id
+        ));
+    }
+    if let Some(size) = &report.size {
+        line(format!(
+            "\nSize: {} (in use {}), quota {}, member-add threshold {}: {}",
+            human_bytes(size.db_size as i64),
+            human_bytes(size.db_size_in_use as i64),
+            human_bytes(size.quota as i64),
+            crate::health::decimal_mb(size.member_add_threshold),
+            size.level.describe()
+        ));
+        for advice in &size.advice {
+            line(format!("  - {advice}"));
+        }
+    }
+    line("\nCertificates:".into());
+    for cert in &report.certificates {
+        match &cert.result {
+            Ok(info) => line(format!(
+                "  {:>5} days  {}  (issuer {}; {})  {}",
+                info.days_left,
+                info.subject,
+                info.issuer,
+                info.sans.join(" "),
+                cert.path.display()
+            )),
+            Err(error) => line(format!("  unreadable  {}: {error}", cert.path.display())),
+        }
+    }
+    line("\nHost:".into());
+    for runtime in &report.host.runtimes {
+        line(match runtime {
+            EtcdRuntime::Systemd { unit, state } => format!("  systemd unit {unit}: {state}"),
+            EtcdRuntime::Container {
+                name,
+                image,
+                status,
+            } => format!("  container {name} ({image}): {status}"),
+            EtcdRuntime::Process { name, pid, running } => {
+                format!(
+                    "  sandbox process {name} pid {pid}: {}",
+                    if *running { "running" } else { "stopped" }
+                )
+            }
+        });
+    }
+    for dir in &report.host.data_dirs {
+        line(match dir {
+            Ok(space) => format!(
+                "  data dir {}: {} free of {}",
+                space.path.display(),
+                human_bytes(space.free_bytes as i64),
+                human_bytes(space.total_bytes as i64)
+            ),
+            Err(error) => format!("  data dir: {error}"),
+        });
+    }
+    line(format!(
+        "\nKubernetes: {}",
+        match &report.kubernetes {
+            KubeSummary::NotConfigured { reason } => format!("not configured: {reason}"),
+            KubeSummary::Unreachable { error } => format!("unreachable: {error}"),
+            KubeSummary::Reachable {
+                server,
+                version,
+                ready,
+                nodes,
+                projects,
+            } => format!(
+                "{server} {version}, {}, {nodes} nodes, {projects} projects",
+                if *ready { "ready" } else { "NOT READY" }
+            ),
+        }
+    ));
+    out
+}

@@ -1,0 +1,125 @@
+//! The dashboard: what an on-call engineer reads first. Quorum and size on top, the members,
+//! certificates and host below, then the procedures.
+
+mod members;
+mod panels;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::format::age;
+use crate::procedures::Procedure;
+use crate::tui::app::App;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(report) = &app.health else {
+        let [header, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+        draw_header(frame, header, app);
+        frame.render_widget(
+            Paragraph::new("Asking the cluster ...").block(Block::bordered().title(" Quorum ")),
+            body,
+        );
+        return;
+    };
+    let quorum = panels::quorum_lines(report);
+    let size = panels::size_lines(report);
+    let top_height = quorum.len().max(size.len()).min(8) as u16 + 2;
+    let rows = report.members.len().max(if report.members.is_empty() {
+        report.snapshot.endpoints.len()
+    } else {
+        0
+    });
+    let table_height = rows.min(9) as u16 + 3;
+    let [header, top, table, middle, kube, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(top_height),
+        Constraint::Length(table_height),
+        Constraint::Length(7),
+        Constraint::Length(1),
+        Constraint::Min(4),
+    ])
+    .areas(area);
+    draw_header(frame, header, app);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+    panels::draw_lines(frame, left, " Quorum ", quorum, true);
+    panels::draw_lines(frame, right, " Size ", size, true);
+    members::draw(frame, table, report, app.show_urls);
+    let [certs, host] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
+    panels::draw_lines(
+        frame,
+        certs,
+        " Certificates ",
+        panels::certificate_lines(report),
+        false,
+    );
+    panels::draw_lines(frame, host, " Host ", panels::host_lines(report), true);
+    frame.render_widget(Paragraph::new(panels::kube_line(report)), kube);
+    draw_procedures(frame, bottom, app);
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
+    let source = app
+        .connection
+        .as_ref()
+        .map_or("not configured".to_string(), |c| c.source.to_string());
+    let updated = app
+        .health
+        .as_ref()
+        .map_or("never".to_string(), |h| age(h.snapshot.taken_at, app.now));
+    let line = Line::from(vec![
+        Span::styled(
+            " lifeboat ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            " etcd via {source}  │  refresh every {}s  │  updated {updated}",
+            app.refresh_every.as_secs()
+        )),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_procedures(frame: &mut Frame, area: Rect, app: &App) {
+    let [menu, about] =
+        Layout::horizontal([Constraint::Length(30), Constraint::Min(20)]).areas(area);
+    let items: Vec<ListItem> = Procedure::ALL
+        .iter()
+        .map(|p| ListItem::new(p.title()))
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.menu_selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_symbol("▶ ")
+            .highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+            .block(Block::bordered().title(" Procedures ")),
+        menu,
+        &mut state,
+    );
+    let procedure = app.selected_procedure();
+    let mut text = vec![Line::raw(procedure.description()), Line::raw("")];
+    if app.wizard.as_ref().is_some_and(|w| w.is_running()) {
+        text.push(Line::styled(
+            "A procedure is in progress: Enter returns to it.",
+            Style::new().fg(Color::Yellow),
+        ));
+    } else {
+        text.push(Line::raw(
+            "Enter shows every step with its exact command, and asks before each one.",
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(format!(" {} ", procedure.title()))),
+        about,
+    );
+}
