@@ -148,12 +148,10 @@ pub fn render_table(report: &HealthReport) -> String {
                 image,
                 status,
             } => format!("  container {name} ({image}): {status}"),
-            EtcdRuntime::Process { name, pid, running } => {
-                format!(
-                    "  sandbox process {name} pid {pid}: {}",
-                    if *running { "running" } else { "stopped" }
-                )
-            }
+            EtcdRuntime::Process { name, pid, running } => match (pid, running) {
+                (Some(pid), true) => format!("  sandbox process {name} (pid {pid}): running"),
+                _ => format!("  sandbox process {name}: stopped"),
+            },
         });
     }
     for dir in &report.host.data_dirs {

@@ -25,9 +25,10 @@ pub enum EtcdRuntime {
         status: String,
     },
     /// A sandbox member process.
+    /// `pid` is `None` once the sandbox stopped it.
     Process {
         name: String,
-        pid: u32,
+        pid: Option<u32>,
         running: bool,
     },
 }

@@ -177,12 +177,10 @@ pub async fn collect(sources: &HealthSources) -> HealthReport {
     );
     if let Some(dir) = &sources.sandbox {
         if let Ok(Some(state)) = SandboxState::load_if_present(dir) {
-            runtimes.extend(state.members.iter().filter_map(|m| {
-                m.pid.map(|pid| EtcdRuntime::Process {
-                    name: m.name.clone(),
-                    pid,
-                    running: is_running(pid),
-                })
+            runtimes.extend(state.members.iter().map(|m| EtcdRuntime::Process {
+                name: m.name.clone(),
+                pid: m.pid,
+                running: m.pid.is_some_and(is_running),
             }));
         }
     }

@@ -27,7 +27,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     };
     let quorum = panels::quorum_lines(report);
     let size = panels::size_lines(report);
-    let top_height = quorum.len().max(size.len()).min(8) as u16 + 2;
+    let certificates = panels::certificate_lines(report);
+    let host = panels::host_lines(report);
+    // Wrapped panels need a row for every wrap, or their last lines vanish.
+    let rows_in = |lines: &[Line], percent: u16| {
+        let inner = usize::from((area.width * percent / 100).saturating_sub(2).max(1));
+        lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner))
+            .sum::<usize>()
+    };
+    let top_height = rows_in(&quorum, 55).max(rows_in(&size, 45)).min(10) as u16 + 2;
+    let middle_height = certificates.len().max(rows_in(&host, 40)).clamp(2, 10) as u16 + 2;
     let rows = report.members.len().max(if report.members.is_empty() {
         report.snapshot.endpoints.len()
     } else {
@@ -38,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(1),
         Constraint::Length(top_height),
         Constraint::Length(table_height),
-        Constraint::Length(7),
+        Constraint::Length(middle_height),
         Constraint::Length(1),
         Constraint::Min(4),
     ])

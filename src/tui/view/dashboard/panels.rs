@@ -206,10 +206,10 @@ pub fn host_lines(report: &HealthReport) -> Vec<Line<'static>> {
                 Line::raw(format!("container {name}: {status}"))
             }
             EtcdRuntime::Process { name, pid, running } => {
-                let text = format!(
-                    "process {name} (pid {pid}): {}",
-                    if *running { "running" } else { "stopped" }
-                );
+                let text = match (pid, running) {
+                    (Some(pid), true) => format!("process {name} (pid {pid}): running"),
+                    _ => format!("process {name}: STOPPED"),
+                };
                 if *running {
                     Line::raw(text)
                 } else {
