@@ -7,8 +7,8 @@ use serde::Serialize;
 pub const MEMBER_ADD_THRESHOLD: u64 = 700 * 1000 * 1000;
 /// etcd's default backend quota when `--quota-backend-bytes` is not set.
 pub const DEFAULT_QUOTA: u64 = 2 * 1024 * 1024 * 1024;
-/// Share of the quota at which to act before NOSPACE stops all writes.
-const QUOTA_WARNING_RATIO: f64 = 0.8;
+/// Share of the quota, in tenths, at which to act before NOSPACE stops all writes.
+const QUOTA_WARNING_TENTHS: u64 = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -58,7 +58,7 @@ pub fn assess_size(
 ) -> SizeAssessment {
     let level = if db_size >= quota {
         SizeLevel::OverQuota
-    } else if db_size as f64 >= quota as f64 * QUOTA_WARNING_RATIO {
+    } else if db_size.saturating_mul(10) >= quota.saturating_mul(QUOTA_WARNING_TENTHS) {
         SizeLevel::NearQuota
     } else if db_size >= member_add_threshold {
         SizeLevel::AboveMemberAddThreshold
@@ -111,7 +111,14 @@ mod tests {
         assert_eq!(level(100 * MB), SizeLevel::Fine);
         assert_eq!(level(700 * MB - 1), SizeLevel::Fine);
         assert_eq!(level(700 * MB), SizeLevel::AboveMemberAddThreshold);
-        assert_eq!(level(DEFAULT_QUOTA * 8 / 10), SizeLevel::NearQuota);
+        assert_eq!(
+            level((DEFAULT_QUOTA * 8).div_ceil(10) - 1),
+            SizeLevel::AboveMemberAddThreshold
+        );
+        assert_eq!(
+            level((DEFAULT_QUOTA * 8).div_ceil(10)),
+            SizeLevel::NearQuota
+        );
         assert_eq!(level(DEFAULT_QUOTA), SizeLevel::OverQuota);
     }
 
