@@ -80,6 +80,13 @@ pub enum Command {
         #[command(flatten)]
         confirm: ConfirmArgs,
     },
+    /// Back up the cluster into a verifiable bundle
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+    /// Re-check a bundle: every file's size and SHA-256, and the snapshot's own hash
+    Verify { bundle: PathBuf },
     /// A local etcd cluster of real processes, for rehearsal and tests
     Sandbox {
         #[command(subcommand)]
@@ -114,6 +121,35 @@ pub struct ConfirmArgs {
     /// Show every step, run none
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Master certificates and keys, installation files, /etc/etcd and etcd itself
+    Cluster(BackupClusterArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BackupClusterArgs {
+    /// The bundle directory to create (must not exist)
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = crate::procedures::BackupMethod::Snapshot)]
+    pub method: crate::procedures::BackupMethod,
+    /// The etcd data directory for --method datadir [default: from etcd.conf, else /var/lib/etcd]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Stop etcd around a datadir backup (and start it again after, whatever happens)
+    #[arg(long)]
+    pub stop_etcd: bool,
+    #[arg(long, default_value = "/etc/origin/master")]
+    pub master_dir: PathBuf,
+    #[arg(long, default_value = "/etc/etcd")]
+    pub etcd_config_dir: PathBuf,
+    #[command(flatten)]
+    pub placement: Placement,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 #[derive(Debug, Args, Clone)]

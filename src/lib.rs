@@ -4,6 +4,7 @@
 //! plans (`procedures`, `plan`), one runner executes plans through executors (`run`, `exec`),
 //! and the TUI (`tui`) and CLI (`commands`) only render events and answer confirmations.
 
+pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod connection;

@@ -269,7 +269,7 @@ fn wizard_asks_before_each_step_and_shows_the_command() {
         );
     }
     let (request, mut answer) = ConfirmRequest::new(2, plan.steps[2].clone());
-    update(&mut app, Msg::Confirm(request));
+    update(&mut app, Msg::Confirm(Box::new(request)));
     let frame = render(&app);
     assert!(frame.contains("Run step 3 \"Check for alarms\" (read-only)?"));
     insta::assert_snapshot!(frame);
@@ -292,7 +292,7 @@ fn quitting_with_a_question_open_aborts_the_plan() {
     });
     update(&mut app, Msg::PlanReady(plan.clone()));
     let (request, mut answer) = ConfirmRequest::new(0, plan.steps[0].clone());
-    update(&mut app, Msg::Confirm(request));
+    update(&mut app, Msg::Confirm(Box::new(request)));
     let quit = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert_eq!(update(&mut app, quit), [Effect::Quit]);
     assert_eq!(answer.try_recv(), Ok(Decision::Abort));

@@ -1,8 +1,9 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
+mod backup;
 mod procedure;
 
-pub use procedure::command_line;
+pub use procedure::{command_line, describe_progress};
 mod profile;
 mod sandbox;
 mod status;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, eyre};
 
-use crate::cli::{Cli, Command, ConnectionArgs, Placement};
+use crate::cli::{BackupCommand, Cli, Command, ConnectionArgs, Placement};
 use crate::connection::{ConnectionSettings, DiscoveryPaths, resolve};
 use crate::facts::Tools;
 use crate::plan::{Plan, Target};
@@ -27,7 +28,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             procedure,
             placement,
         }) => {
-            let plan = build_plan(procedure, &cli.connection, &placement)?;
+            let plan = build_plan(procedure, &cli.connection, &placement).await?;
             print!("{}", crate::plan::render_runbook(&plan));
             Ok(ExitCode::SUCCESS)
         }
@@ -36,9 +37,32 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             placement,
             confirm,
         }) => procedure::run_headless(procedure, &cli.connection, &placement, confirm).await,
+        Some(Command::Backup {
+            command: BackupCommand::Cluster(args),
+        }) => {
+            let connection = require_connection(&cli.connection)?;
+            let plan = backup::plan_backup(connection.clone(), &args).await?;
+            procedure::run_plan(plan, connection, args.confirm).await
+        }
+        Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,
         Some(Command::Profile { command }) => profile::dispatch(command, &cli.connection),
     }
+}
+
+fn verify(bundle: &std::path::Path) -> Result<ExitCode> {
+    let manifest = crate::bundle::verify(bundle)
+        .map_err(|e| eyre!("{} FAILED verification: {e}", bundle.display()))?;
+    println!(
+        "{} is complete: {} files match their SHA-256{}.",
+        bundle.display(),
+        manifest.files.len(),
+        manifest.snapshot.map_or(String::new(), |s| format!(
+            ", snapshot at revision {} with {} keys and a valid hash",
+            s.revision, s.total_keys
+        ))
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The connection from flags, environment, profile or host discovery.
@@ -59,7 +83,7 @@ pub fn require_connection(args: &ConnectionArgs) -> Result<ConnectionSettings> {
     })
 }
 
-pub fn build_plan(
+pub async fn build_plan(
     procedure: Procedure,
     args: &ConnectionArgs,
     placement: &Placement,
@@ -71,16 +95,39 @@ pub fn build_plan(
         },
         None => Target::Local,
     };
-    Ok(plan_with(procedure, connection, target))
+    plan_with(procedure, connection, target).await
 }
 
-/// Gathers the facts a procedure's planner needs from this host, then plans.
-pub fn plan_with(procedure: Procedure, connection: ConnectionSettings, target: Target) -> Plan {
-    match procedure {
+/// Gathers the facts a procedure's planner needs from this host, then plans with the
+/// procedure's default choices (the TUI's and `lifeboat plan`'s).
+pub async fn plan_with(
+    procedure: Procedure,
+    connection: ConnectionSettings,
+    target: Target,
+) -> Result<Plan> {
+    Ok(match procedure {
         Procedure::HealthCheck => plan_health_check(&HealthCheckFacts {
             connection,
             etcdctl: Tools::discover().etcdctl,
             target,
         }),
-    }
+        Procedure::ClusterBackup => {
+            let args = crate::cli::BackupClusterArgs {
+                out: backup::default_out()?,
+                method: crate::procedures::BackupMethod::Snapshot,
+                data_dir: None,
+                stop_etcd: false,
+                master_dir: "/etc/origin/master".into(),
+                etcd_config_dir: "/etc/etcd".into(),
+                placement: Placement {
+                    docker: match target {
+                        Target::DockerExec { container } => Some(container),
+                        Target::Local => None,
+                    },
+                },
+                confirm: crate::cli::ConfirmArgs::default(),
+            };
+            backup::plan_backup(connection, &args).await?
+        }
+    })
 }

@@ -8,8 +8,9 @@ use tokio::sync::mpsc;
 
 use super::{build_plan, require_connection};
 use crate::cli::{ConfirmArgs, ConnectionArgs, Placement};
-use crate::exec::{Invocation, OutputStream};
-use crate::plan::{Action, Plan, shell_join};
+use crate::connection::ConnectionSettings;
+use crate::exec::OutputStream;
+use crate::plan::{Action, Plan};
 use crate::procedures::Procedure;
 use crate::run::{
     ConfirmPolicy, ConfirmRequest, Decision, PlanOutcome, RunEvent, Runner, StepOutcome, Transcript,
@@ -22,7 +23,16 @@ pub async fn run_headless(
     confirm: ConfirmArgs,
 ) -> Result<ExitCode> {
     let connection = require_connection(args)?;
-    let plan = build_plan(procedure, args, placement)?;
+    let plan = build_plan(procedure, args, placement).await?;
+    run_plan(plan, connection, confirm).await
+}
+
+/// Runs any plan headless: events printed as lines, confirmations asked on the terminal.
+pub async fn run_plan(
+    plan: Plan,
+    connection: ConnectionSettings,
+    confirm: ConfirmArgs,
+) -> Result<ExitCode> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut asker = None;
     let policy = if confirm.dry_run {
@@ -31,7 +41,10 @@ pub async fn run_headless(
         ConfirmPolicy::AssumeYes
     } else if std::io::stdin().is_terminal() {
         let (asks_tx, asks) = mpsc::channel(1);
-        asker = Some(tokio::task::spawn_blocking(move || answer_on_stdin(asks)));
+        let shown = plan.clone();
+        asker = Some(tokio::task::spawn_blocking(move || {
+            answer_on_stdin(&shown, asks)
+        }));
         ConfirmPolicy::Ask(asks_tx)
     } else {
         bail!(
@@ -49,8 +62,9 @@ pub async fn run_headless(
     let printer = {
         let plan = plan.clone();
         tokio::spawn(async move {
+            let mut progress = ProgressPrinter::default();
             while let Some(event) = events.recv().await {
-                print_event(&plan, &event);
+                print_event(&plan, &event, &mut progress);
             }
         })
     };
@@ -72,9 +86,18 @@ pub async fn run_headless(
 }
 
 /// Answers the runner's questions from the terminal; runs on a blocking thread.
-fn answer_on_stdin(mut asks: mpsc::Receiver<ConfirmRequest>) {
+fn answer_on_stdin(plan: &Plan, mut asks: mpsc::Receiver<ConfirmRequest>) {
     let stdin = std::io::stdin();
     while let Some(request) = asks.blocking_recv() {
+        // What will run, and why, before the question.
+        println!(
+            "\n? {}/{} {}",
+            request.index + 1,
+            plan.steps.len(),
+            request.step.title
+        );
+        println!("  why: {}", request.step.reason);
+        println!("  $ {}", command_line(plan, &request.step.action));
         let decision = loop {
             print!(
                 "Run step {} \"{}\" ({})? [y]es / [s]kip / [a]bort: ",
@@ -98,8 +121,54 @@ fn answer_on_stdin(mut asks: mpsc::Receiver<ConfirmRequest>) {
     }
 }
 
-fn print_event(plan: &Plan, event: &RunEvent) {
+/// Throttles progress to a line per second, with rate and time left.
+#[derive(Default)]
+pub struct ProgressPrinter {
+    started: Option<std::time::Instant>,
+    last: Option<std::time::Instant>,
+    last_done: Option<u64>,
+}
+
+impl ProgressPrinter {
+    fn show(&mut self, done: u64, total: Option<u64>) {
+        let now = std::time::Instant::now();
+        let started = *self.started.get_or_insert(now);
+        let finished = total == Some(done);
+        let too_soon = self
+            .last
+            .is_some_and(|last| now.duration_since(last).as_secs_f64() < 1.0);
+        if (!finished && too_soon) || self.last_done == Some(done) {
+            return;
+        }
+        self.last = Some(now);
+        self.last_done = Some(done);
+        println!(
+            "  ↓ {}",
+            describe_progress(done, total, now.duration_since(started))
+        );
+    }
+}
+
+/// "12.0 MiB of ~20.0 MiB, 35.2 MiB/s, 1s left": the total is the member's reported DB size,
+/// so it is an estimate until the transfer ends.
+pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Duration) -> String {
+    let human = |b: u64| crate::tui::view::human_bytes(i64::try_from(b).unwrap_or(i64::MAX));
+    let rate = done as f64 / elapsed.as_secs_f64().max(0.001);
+    let mut text = match total {
+        Some(total) if total > done => format!("{} of ~{}", human(done), human(total)),
+        _ => human(done),
+    };
+    text.push_str(&format!(", {}/s", human(rate as u64)));
+    if let Some(total) = total.filter(|t| *t > done) {
+        let left = (total - done) as f64 / rate.max(1.0);
+        text.push_str(&format!(", {left:.0}s left"));
+    }
+    text
+}
+
+fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
     match event {
+        RunEvent::Progress { done, total, .. } => progress.show(*done, *total),
         RunEvent::PlanStarted { steps, dry_run, .. } => {
             println!(
                 "{} — {steps} steps{}",
@@ -120,6 +189,7 @@ fn print_event(plan: &Plan, event: &RunEvent) {
                     step.title,
                     step.risk.label()
                 );
+                println!("  why: {}", step.reason);
                 println!("  $ {}", command_line(plan, &step.action));
             }
         }
@@ -161,14 +231,7 @@ fn print_event(plan: &Plan, event: &RunEvent) {
     }
 }
 
-/// The command shown before a step runs: the real one, or etcdctl's equivalent of a native call.
+/// The command shown before a step runs: the real one, or what lifeboat does natively.
 pub fn command_line(plan: &Plan, action: &Action) -> String {
-    match action {
-        Action::Run(spec) => Invocation::of(spec).display(),
-        Action::Etcd(call) => format!(
-            "{}   (native gRPC; etcdctl equivalent)",
-            shell_join(plan.etcdctl_command(call))
-        ),
-        Action::Manual { checklist } => format!("manual: {}", checklist.join("; ")),
-    }
+    plan.describe_action(action)
 }

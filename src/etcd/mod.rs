@@ -3,10 +3,12 @@
 
 mod client;
 mod quorum;
+mod snapshot;
 mod status;
 
 pub use client::{EtcdError, connect};
 pub use quorum::Quorum;
+pub use snapshot::{SnapshotError, Transferred, save_snapshot, verify_snapshot_hash};
 pub use status::{
     Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,
     endpoint_status, format_id, list_alarms, list_members,

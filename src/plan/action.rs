@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 /// Where a command runs. Arguments stay an array all the way to the process: nothing is ever
@@ -18,6 +20,10 @@ pub struct CommandSpec {
     pub argv: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+    /// Stop waiting after this many seconds and fail the step, for commands that can block
+    /// forever (a lock held by a running etcd).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
 }
 
 impl CommandSpec {
@@ -30,11 +36,17 @@ impl CommandSpec {
             target: Target::Local,
             argv: argv.into_iter().map(Into::into).collect(),
             env: Vec::new(),
+            timeout_secs: None,
         }
     }
 
     pub fn on(mut self, target: Target) -> Self {
         self.target = target;
+        self
+    }
+
+    pub fn with_timeout(mut self, seconds: u64) -> Self {
+        self.timeout_secs = Some(seconds);
         self
     }
 
@@ -79,6 +91,39 @@ pub enum Action {
     Manual {
         checklist: Vec<String>,
     },
+    /// Nothing to do on this host; the step stays in the plan so the reason is seen.
+    Skip {
+        reason: String,
+    },
+    /// Creates the directory a bundle is assembled in; fails if it or the finished bundle
+    /// already exists.
+    PrepareBundle {
+        staging: PathBuf,
+        out: PathBuf,
+    },
+    /// `tar cf to -C base entries...`, written natively, the archive created with `mode`.
+    Archive {
+        base: PathBuf,
+        entries: Vec<PathBuf>,
+        to: PathBuf,
+        mode: u32,
+    },
+    /// Streams a v3 snapshot from one member to a file.
+    EtcdSnapshot {
+        endpoint: String,
+        to: PathBuf,
+        expected_size: Option<u64>,
+    },
+    /// Hashes every file, writes `manifest.json`, syncs and renames the staging directory.
+    SealBundle {
+        staging: PathBuf,
+        out: PathBuf,
+        identity: crate::bundle::BundleIdentity,
+    },
+    /// Removes an unfinished staging directory, so nothing half-written is left behind.
+    DiscardStaging {
+        staging: PathBuf,
+    },
 }
 
 /// How a step proves it worked, checked by the runner after the action.
@@ -95,6 +140,12 @@ pub enum Check {
     NoAlarms,
     /// The person confirmed every checklist item.
     Confirmed,
+    /// The native action reported success (it fails loudly otherwise).
+    Completed,
+    /// etcd's own trailing SHA-256 matches the snapshot's data.
+    SnapshotHash,
+    /// `etcdctl snapshot status -w json` reads a revision and at least one key from the file.
+    SnapshotStatus,
 }
 
 impl Check {
@@ -105,6 +156,9 @@ impl Check {
             Check::EndpointsHealthy => "every member answers and exactly one leader is seen",
             Check::NoAlarms => "no alarm is raised on any member",
             Check::Confirmed => "every item is confirmed done",
+            Check::Completed => "the action completes without error",
+            Check::SnapshotHash => "etcd's trailing SHA-256 matches the snapshot's data",
+            Check::SnapshotStatus => "etcdctl reads a revision and the keys back from the file",
         }
     }
 }

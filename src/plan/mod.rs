@@ -46,6 +46,10 @@ pub struct Step {
     pub check: Check,
     /// What the engineer should do if this step fails: where things stand and the way back.
     pub if_failed: String,
+    /// Runs even after an earlier step failed: the undo half of a pair, such as starting etcd
+    /// again after stopping it, so a failure never leaves a host worse than it found it.
+    #[serde(default)]
+    pub always_run: bool,
 }
 
 /// A whole procedure, ready to print as a runbook or to hand to the runner.
@@ -70,6 +74,64 @@ impl Plan {
             .map(|step| step.risk)
             .max()
             .unwrap_or(Risk::ReadOnly)
+    }
+
+    /// The exact command a step runs, or what lifeboat does natively in the same words an
+    /// engineer would type: shown before the step runs and written to the transcript.
+    pub fn describe_action(&self, action: &Action) -> String {
+        match action {
+            Action::Run(spec) => crate::exec::Invocation::of(spec).display(),
+            Action::Etcd(call) => format!(
+                "{}   (native gRPC; etcdctl equivalent)",
+                shell_join(self.etcdctl_command(call))
+            ),
+            Action::Manual { checklist } => format!("manual: {}", checklist.join("; ")),
+            Action::Skip { reason } => format!("skipped: {reason}"),
+            Action::PrepareBundle { staging, .. } => {
+                format!("mkdir {}", shell_join([staging.display().to_string()]))
+            }
+            Action::Archive {
+                base,
+                entries,
+                to,
+                mode,
+            } => format!(
+                "tar cf {} -C {} {}   (native; archive mode {mode:o})",
+                shell_join([to.display().to_string()]),
+                shell_join([base.display().to_string()]),
+                shell_join(entries.iter().map(|e| e.display().to_string()))
+            ),
+            Action::EtcdSnapshot { endpoint, to, .. } => {
+                let mut argv = vec!["etcdctl".to_string()];
+                argv.extend(
+                    self.etcdctl_flags
+                        .iter()
+                        .filter(|f| !f.starts_with("--endpoints="))
+                        .cloned(),
+                );
+                argv.push(format!("--endpoints={endpoint}"));
+                argv.extend([
+                    "snapshot".to_string(),
+                    "save".to_string(),
+                    to.display().to_string(),
+                ]);
+                format!(
+                    "{}   (native gRPC stream; etcdctl equivalent)",
+                    shell_join(argv)
+                )
+            }
+            Action::SealBundle { staging, out, .. } => format!(
+                "sha256sum every file > manifest.json; sync; mv {} {}   (native)",
+                shell_join([staging.display().to_string()]),
+                shell_join([out.display().to_string()])
+            ),
+            Action::DiscardStaging { staging } => {
+                format!(
+                    "rm -rf {}   (only if it is still there)",
+                    shell_join([staging.display().to_string()])
+                )
+            }
+        }
     }
 
     /// The full `etcdctl` command that does what `call` does, with this plan's connection.

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use super::{Action, Plan};
-use crate::exec::Invocation;
 
 /// Renders `plan` as a Markdown runbook. Pure: the same plan always gives the same text.
 pub fn render_runbook(plan: &Plan) -> String {
@@ -21,26 +20,26 @@ pub fn render_runbook(plan: &Plan) -> String {
     );
     for (index, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(out, "## {}. {}\n", index + 1, step.title);
+        if let Action::Skip { reason } = &step.action {
+            let _ = writeln!(out, "Skipped on this host: {reason}.\n");
+            continue;
+        }
         let _ = writeln!(out, "Risk: **{}**. {}\n", step.risk.label(), step.reason);
         match &step.action {
-            Action::Run(spec) => {
-                let _ = writeln!(out, "```sh\n{}\n```\n", Invocation::of(spec).display());
-            }
-            Action::Etcd(call) => {
-                let _ = writeln!(
-                    out,
-                    "lifeboat calls the etcd v3 API directly; the same with etcdctl:\n\n```sh\n{}\n```\n",
-                    shell_join(plan.etcdctl_command(call))
-                );
-            }
             Action::Manual { checklist } => {
                 for item in checklist {
                     let _ = writeln!(out, "- [ ] {item}");
                 }
                 out.push('\n');
             }
+            action => {
+                let _ = writeln!(out, "```sh\n{}\n```\n", plan.describe_action(action));
+            }
         }
         let _ = writeln!(out, "Check: {}.\n", step.check.describe());
+        if step.always_run {
+            let _ = writeln!(out, "This step runs even if an earlier one failed.\n");
+        }
         let _ = writeln!(out, "If it fails: {}\n", step.if_failed);
     }
     out

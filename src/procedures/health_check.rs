@@ -25,6 +25,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             risk: Risk::ReadOnly,
             action: Action::Etcd(EtcdCall::MemberList),
             check: Check::MembersStarted,
+            always_run: false,
             if_failed: format!(
                 "{NO_CHANGE} If no endpoint answered, quorum may be lost or the connection settings are \
                  wrong: check that etcd runs on the hosts (`systemctl status etcd` or `docker ps`) and \
@@ -41,6 +42,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             risk: Risk::ReadOnly,
             action: Action::Etcd(EtcdCall::EndpointStatus),
             check: Check::EndpointsHealthy,
+            always_run: false,
             if_failed: format!(
                 "{NO_CHANGE} A member that does not answer is down or cut off: if the cluster still has \
                  quorum, replace it with the member recovery procedure; if members disagree on the \
@@ -56,6 +58,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             risk: Risk::ReadOnly,
             action: Action::Etcd(EtcdCall::AlarmList),
             check: Check::NoAlarms,
+            always_run: false,
             if_failed: format!(
                 "{NO_CHANGE} For NOSPACE: compact and defragment (`etcdctl compact`, `etcdctl defrag`), \
                  prune events and other TTL data, then `etcdctl alarm disarm`. For CORRUPT: take the \
@@ -80,6 +83,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             risk: Risk::ReadOnly,
             action: Action::Run(spec),
             check: Check::ExitSuccess,
+            always_run: false,
             if_failed: format!(
                 "{NO_CHANGE} etcdctl's own output above names the unhealthy endpoints; compare it with \
                  the status step."

@@ -1,7 +1,12 @@
 //! One pure planner per procedure: facts and choices in, a [`Plan`](crate::plan::Plan) out.
 
+mod cluster_backup;
 mod health_check;
 
+pub use cluster_backup::{
+    BackupMethod, ClusterBackupFacts, EtcdService, INSTALLATION_FILES, MASTER_FILES,
+    plan_cluster_backup,
+};
 pub use health_check::{HealthCheckFacts, plan_health_check};
 
 use serde::Serialize;
@@ -12,14 +17,17 @@ use serde::Serialize;
 pub enum Procedure {
     /// Members, per-member status and alarms, cross-checked with etcdctl.
     HealthCheck,
+    /// Certificates, installation files, /etc/etcd and an etcd snapshot, as a sealed bundle.
+    ClusterBackup,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 1] = [Procedure::HealthCheck];
+    pub const ALL: [Procedure; 2] = [Procedure::HealthCheck, Procedure::ClusterBackup];
 
     pub fn title(self) -> &'static str {
         match self {
             Procedure::HealthCheck => "Health check",
+            Procedure::ClusterBackup => "Cluster backup",
         }
     }
 
@@ -29,6 +37,12 @@ impl Procedure {
                 "Lists the members, asks each one for its status and raised alarms, and cross-checks \
                  with `etcdctl endpoint health --cluster`. Read-only: run it first, and again after \
                  any change."
+            }
+            Procedure::ClusterBackup => {
+                "Saves the master certificates and keys, the installation files and /etc/etcd when \
+                 present, and streams a v3 snapshot from the most up-to-date member, checked against \
+                 etcd's own hash and read back. Everything lands in a bundle with a manifest of \
+                 SHA-256 sums, under lifeboat's data dir; `lifeboat verify` re-checks it."
             }
         }
     }

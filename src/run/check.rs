@@ -15,6 +15,15 @@ pub enum ActionResult {
     Confirmed {
         by_flag: bool,
     },
+    /// A native action that did its work; the summary says what.
+    Done {
+        summary: String,
+    },
+    /// A snapshot on disk, with whether its trailing hash matched.
+    Snapshot {
+        bytes: u64,
+        hash: Result<(), String>,
+    },
 }
 
 impl ActionResult {
@@ -93,11 +102,45 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
         } else {
             "confirmed by the engineer".into()
         }),
+        (Check::Completed, ActionResult::Done { summary }) => Ok(summary.clone()),
+        (Check::SnapshotHash, ActionResult::Snapshot { bytes, hash }) => match hash {
+            Ok(()) => Ok(format!("{bytes} bytes, etcd's SHA-256 matches")),
+            Err(error) => Err(error.clone()),
+        },
+        (Check::SnapshotStatus, ActionResult::Command(outcome)) => {
+            if !outcome.succeeded() {
+                return Err(format!(
+                    "etcdctl could not read the snapshot (exit {:?})",
+                    outcome.exit_code
+                ));
+            }
+            match parse_snapshot_status(&outcome.tail) {
+                Some(stats) if stats.total_keys > 0 => Ok(format!(
+                    "revision {}, {} keys, {} bytes",
+                    stats.revision, stats.total_keys, stats.total_size
+                )),
+                Some(_) => Err("the snapshot holds no keys".into()),
+                None => Err("etcdctl printed no snapshot status".into()),
+            }
+        }
         (check, _) => Err(format!(
             "the plan pairs the check '{}' with an action that cannot prove it",
             check.describe()
         )),
     }
+}
+
+/// The JSON line of `etcdctl snapshot status -w json`:
+/// `{"hash":..,"revision":..,"totalKey":..,"totalSize":..}`.
+pub fn parse_snapshot_status(lines: &[String]) -> Option<crate::bundle::SnapshotStats> {
+    lines.iter().rev().find_map(|line| {
+        let value: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+        Some(crate::bundle::SnapshotStats {
+            revision: value.get("revision")?.as_i64()?,
+            total_keys: value.get("totalKey")?.as_u64()?,
+            total_size: value.get("totalSize")?.as_u64()?,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -191,6 +234,30 @@ mod tests {
         assert_eq!(
             evaluate(&Check::NoAlarms, &result),
             Err("alarms raised: NOSPACE on 1f".into())
+        );
+    }
+
+    #[test]
+    fn snapshot_status_needs_a_revision_and_keys() {
+        let status = |line: &str| {
+            ActionResult::Command(CommandOutcome {
+                exit_code: Some(0),
+                tail: vec![line.to_string()],
+            })
+        };
+        let good = status(r#"{"hash":3839021325,"revision":42,"totalKey":17,"totalSize":24576}"#);
+        assert_eq!(
+            evaluate(&Check::SnapshotStatus, &good),
+            Ok("revision 42, 17 keys, 24576 bytes".into())
+        );
+        let empty = status(r#"{"hash":1,"revision":1,"totalKey":0,"totalSize":24576}"#);
+        assert!(evaluate(&Check::SnapshotStatus, &empty).is_err());
+        assert!(
+            evaluate(
+                &Check::SnapshotStatus,
+                &status("Error: snapshot file has wrong size")
+            )
+            .is_err()
         );
     }
 

@@ -58,6 +58,12 @@ pub enum RunEvent {
         stream: OutputStream,
         line: String,
     },
+    /// Bytes done of a long transfer; `total` is an estimate when known.
+    Progress {
+        index: usize,
+        done: u64,
+        total: Option<u64>,
+    },
     StepFinished {
         index: usize,
         outcome: StepOutcome,

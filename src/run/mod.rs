@@ -7,10 +7,11 @@
 mod check;
 mod confirm;
 mod events;
+mod native;
 mod runner;
 mod transcript;
 
-pub use check::ActionResult;
+pub use check::{ActionResult, parse_snapshot_status};
 pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 pub use events::{PlanOutcome, RunEvent, StepOutcome};
 pub use runner::Runner;

@@ -2,14 +2,15 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::check::{ActionResult, evaluate};
+use super::check::{ActionResult, evaluate, parse_snapshot_status};
 use super::confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 use super::events::{PlanOutcome, RunEvent, StepOutcome};
+use super::native;
 use super::transcript::{Transcript, TranscriptRecord};
 use crate::connection::Endpoints;
 use crate::etcd::{self, EtcdError};
 use crate::exec::{Invocation, OutputStream, run_streaming};
-use crate::plan::{Action, EtcdCall, Plan, Step, shell_join};
+use crate::plan::{Action, Check, EtcdCall, Plan, Step};
 
 pub struct Runner {
     policy: ConfirmPolicy,
@@ -17,6 +18,8 @@ pub struct Runner {
     transcript: Option<Transcript>,
     etcd: Option<Endpoints>,
     run_id: String,
+    /// What the snapshot status step read back, for the manifest the seal step writes.
+    snapshot_stats: Option<crate::bundle::SnapshotStats>,
 }
 
 impl Runner {
@@ -29,6 +32,7 @@ impl Runner {
             run_id: jiff::Timestamp::now()
                 .strftime("%Y%m%dT%H%M%S%.3fZ")
                 .to_string(),
+            snapshot_stats: None,
         }
     }
 
@@ -64,7 +68,28 @@ impl Runner {
     }
 
     async fn run_steps(&mut self, plan: &Plan, dry_run: bool) -> PlanOutcome {
+        let mut failed_at = None;
         for (index, step) in plan.steps.iter().enumerate() {
+            if let Some(at) = failed_at {
+                if !step.always_run {
+                    self.emit(RunEvent::StepFinished {
+                        index,
+                        outcome: StepOutcome::Skipped {
+                            reason: format!("not run: step {} failed", at + 1),
+                        },
+                    });
+                    continue;
+                }
+            }
+            if let Action::Skip { reason } = &step.action {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::Skipped {
+                        reason: reason.clone(),
+                    },
+                });
+                continue;
+            }
             let decision = match &self.policy {
                 ConfirmPolicy::DryRun => {
                     self.emit(RunEvent::StepFinished {
@@ -110,7 +135,14 @@ impl Runner {
             let result = self.execute(index, step).await;
             let outcome = match &result {
                 Ok(result) => match evaluate(&step.check, result) {
-                    Ok(summary) => StepOutcome::Succeeded { summary },
+                    Ok(summary) => {
+                        if let (Check::SnapshotStatus, ActionResult::Command(outcome)) =
+                            (&step.check, result)
+                        {
+                            self.snapshot_stats = parse_snapshot_status(&outcome.tail);
+                        }
+                        StepOutcome::Succeeded { summary }
+                    }
                     Err(error) => StepOutcome::Failed {
                         error,
                         next: step.if_failed.clone(),
@@ -131,14 +163,14 @@ impl Runner {
             );
             let failed = matches!(outcome, StepOutcome::Failed { .. });
             self.emit(RunEvent::StepFinished { index, outcome });
-            if failed {
-                return PlanOutcome::Failed { at: index };
+            if failed && failed_at.is_none() {
+                failed_at = Some(index);
             }
         }
-        if dry_run {
-            PlanOutcome::DryRun
-        } else {
-            PlanOutcome::Completed
+        match failed_at {
+            Some(at) => PlanOutcome::Failed { at },
+            None if dry_run => PlanOutcome::DryRun,
+            None => PlanOutcome::Completed,
         }
     }
 
@@ -153,8 +185,20 @@ impl Runner {
                         line: line.line,
                     });
                 };
-                run_streaming(&Invocation::of(spec), &mut forward)
-                    .await
+                let invocation = Invocation::of(spec);
+                let running = run_streaming(&invocation, &mut forward);
+                let finished = match spec.timeout_secs {
+                    // Dropping the future kills the process (kill_on_drop).
+                    Some(seconds) => {
+                        tokio::time::timeout(std::time::Duration::from_secs(seconds), running)
+                            .await
+                            .map_err(|_| {
+                                format!("no result after {seconds}s: the command was stopped")
+                            })?
+                    }
+                    None => running.await,
+                };
+                finished
                     .map(ActionResult::Command)
                     .map_err(|e| e.to_string())
             }
@@ -170,6 +214,33 @@ impl Runner {
             Action::Manual { .. } => Ok(ActionResult::Confirmed {
                 by_flag: matches!(self.policy, ConfirmPolicy::AssumeYes),
             }),
+            Action::Skip { reason } => Ok(ActionResult::Done {
+                summary: reason.clone(),
+            }),
+            Action::PrepareBundle { staging, out } => native::prepare_bundle(staging, out),
+            Action::Archive {
+                base,
+                entries,
+                to,
+                mode,
+            } => native::archive(base, entries, to, *mode),
+            Action::EtcdSnapshot {
+                endpoint,
+                to,
+                expected_size,
+            } => {
+                let target = self
+                    .etcd
+                    .as_ref()
+                    .ok_or("no etcd connection is configured for this run; pass --endpoints")?;
+                native::snapshot(index, target, endpoint, to, *expected_size, &self.events).await
+            }
+            Action::SealBundle {
+                staging,
+                out,
+                identity,
+            } => native::seal_bundle(staging, out, identity, self.snapshot_stats),
+            Action::DiscardStaging { staging } => native::discard_staging(staging),
         }
     }
 
@@ -248,11 +319,7 @@ impl Runner {
         let Some(transcript) = self.transcript.as_mut() else {
             return;
         };
-        let command = match &step.action {
-            Action::Run(spec) => Invocation::of(spec).display(),
-            Action::Etcd(call) => shell_join(plan.etcdctl_command(call)),
-            Action::Manual { checklist } => checklist.join("; "),
-        };
+        let command = plan.describe_action(&step.action);
         let (outcome_name, detail) = match outcome {
             StepOutcome::Succeeded { summary } => ("succeeded", summary.clone()),
             StepOutcome::Failed { error, .. } => ("failed", error.clone()),

@@ -14,6 +14,7 @@ fn step(title: &str, script: &str) -> Step {
         action: Action::Run(CommandSpec::local(["sh", "-c", script])),
         check: Check::ExitSuccess,
         if_failed: format!("undo {title}"),
+        always_run: false,
     }
 }
 
@@ -208,6 +209,7 @@ async fn manual_steps_accepted_by_yes_say_so() {
             },
             check: Check::Confirmed,
             if_failed: String::new(),
+            always_run: false,
         }],
     };
     let outcome = Runner::new(ConfirmPolicy::AssumeYes, tx)

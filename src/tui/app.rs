@@ -34,6 +34,17 @@ pub struct Wizard {
     pub output: Vec<(usize, OutputStream, String)>,
     pub pending: Option<ConfirmRequest>,
     pub finished: Option<PlanOutcome>,
+    /// The latest progress of a long step: `(step, done, total, when the step started)`.
+    pub progress: Option<Progress>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub step: usize,
+    pub done: u64,
+    pub total: Option<u64>,
+    pub started: std::time::Instant,
+    pub updated: std::time::Instant,
 }
 
 impl Wizard {
@@ -46,6 +57,7 @@ impl Wizard {
             output: Vec::new(),
             pending: None,
             finished: None,
+            progress: None,
         }
     }
 

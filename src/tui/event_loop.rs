@@ -169,7 +169,13 @@ fn start_plan(
             }
         };
         let target = connection.target.clone();
-        let plan = plan_with(procedure, connection, Target::Local);
+        let plan = match plan_with(procedure, connection, Target::Local).await {
+            Ok(plan) => plan,
+            Err(error) => {
+                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
+                return;
+            }
+        };
         let _ = tx.send(Msg::PlanReady(plan.clone()));
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let (confirm_tx, mut confirms) = mpsc::channel(1);
@@ -182,7 +188,7 @@ fn start_plan(
         let forward_confirms = tx;
         tokio::spawn(async move {
             while let Some(request) = confirms.recv().await {
-                let _ = forward_confirms.send(Msg::Confirm(request));
+                let _ = forward_confirms.send(Msg::Confirm(Box::new(request)));
             }
         });
         Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx)

@@ -18,7 +18,7 @@ pub enum Msg {
     PlanReady(Plan),
     PlanFailedToStart(String),
     Run(RunEvent),
-    Confirm(ConfirmRequest),
+    Confirm(Box<ConfirmRequest>),
     SandboxReady(Result<ConnectionSettings, String>),
 }
 

@@ -40,7 +40,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if let Some(state) = wizard.steps.get_mut(request.index) {
                     *state = StepState::AwaitingConfirmation;
                 }
-                wizard.pending = Some(request);
+                wizard.pending = Some(*request);
                 vec![]
             }
             None => {
@@ -80,6 +80,20 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             stream,
             line,
         } => wizard.output.push((index, stream, line)),
+        RunEvent::Progress { index, done, total } => {
+            let now = std::time::Instant::now();
+            let started = match wizard.progress {
+                Some(p) if p.step == index => p.started,
+                _ => now,
+            };
+            wizard.progress = Some(super::app::Progress {
+                step: index,
+                done,
+                total,
+                started,
+                updated: now,
+            });
+        }
         RunEvent::StepFinished { index, outcome } => {
             if let Some(state) = wizard.steps.get_mut(index) {
                 *state = StepState::Done(outcome);

@@ -152,3 +152,81 @@ impl Drop for Sandbox {
 pub fn path(p: &Path) -> &str {
     p.to_str().expect("temporary paths are UTF-8")
 }
+
+/// A plain (no TLS) single etcd serving `data_dir` on free ports, killed when dropped: how the
+/// tests prove that what a backup holds can really be served again.
+pub struct ServedEtcd {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl ServedEtcd {
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let ports: Vec<u16> = (0..2)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().expect("address").port())
+            .collect();
+        let client = format!("http://127.0.0.1:{}", ports[0]);
+        let peer = format!("http://127.0.0.1:{}", ports[1]);
+        let log = std::fs::File::create(data_dir.with_extension("log")).expect("log file");
+        let child = Command::new("etcd")
+            .args(["--name", "restored", "--data-dir", path(data_dir)])
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
+            .arg(format!("--initial-cluster=restored={peer}"))
+            .args(extra)
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("etcd starts");
+        let served = ServedEtcd {
+            child,
+            endpoint: client,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if served.etcdctl(&["endpoint", "health"]).status.success() {
+                return served;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("etcd on {} did not come up", data_dir.display());
+    }
+
+    pub fn etcdctl(&self, args: &[&str]) -> Output {
+        Command::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .env_remove("ETCDCTL_ENDPOINTS")
+            .env_remove("ETCDCTL_CACERT")
+            .env_remove("ETCDCTL_CERT")
+            .env_remove("ETCDCTL_KEY")
+            .arg(format!("--endpoints={}", self.endpoint))
+            .args(args)
+            .output()
+            .expect("etcdctl runs")
+    }
+
+    /// Every key and value, as `etcdctl get --prefix ""` prints them.
+    pub fn all_keys(&self) -> String {
+        String::from_utf8_lossy(&self.etcdctl(&["get", "--prefix", ""]).stdout).into_owned()
+    }
+}
+
+impl Drop for ServedEtcd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -2,7 +2,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::commands::command_line;
 use crate::exec::OutputStream;
@@ -135,6 +135,31 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
             .block(Block::bordered().title(format!(" Step {} ", wizard.selected + 1))),
         about,
     );
+    let output = match wizard.progress.filter(|p| p.step == wizard.selected) {
+        Some(progress) => {
+            let [gauge, rest] =
+                Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(output);
+            let ratio = progress
+                .total
+                .filter(|t| *t > 0)
+                .map_or(0.0, |t| (progress.done as f64 / t as f64).min(1.0));
+            let label = crate::commands::describe_progress(
+                progress.done,
+                progress.total,
+                progress.updated.duration_since(progress.started),
+            );
+            frame.render_widget(
+                Gauge::default()
+                    .ratio(ratio)
+                    .label(label)
+                    .gauge_style(Style::new().fg(Color::Cyan))
+                    .block(Block::bordered().title(" Progress ")),
+                gauge,
+            );
+            rest
+        }
+        None => output,
+    };
     let visible = usize::from(output.height.saturating_sub(2));
     let printed: Vec<Line> = wizard
         .output

@@ -1,0 +1,162 @@
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fsutil::{sync_dir, write_atomically};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the cluster looked like when the backup was planned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleIdentity {
+    pub kind: String,
+    pub method: String,
+    pub host: String,
+    pub cluster_id: String,
+    pub etcd_version: String,
+    /// `name=peer-url` of every member.
+    pub members: Vec<String>,
+    pub source_endpoint: String,
+    /// Steps that were skipped and why, so a restore knows what the bundle lacks.
+    pub notes: Vec<String>,
+}
+
+/// What `etcdctl snapshot status` read back from the snapshot file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotStats {
+    pub revision: i64,
+    pub total_keys: u64,
+    pub total_size: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Relative to the bundle.
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+    pub mode: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub created: String,
+    pub tool_version: String,
+    #[serde(flatten)]
+    pub identity: BundleIdentity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotStats>,
+    pub files: Vec<FileEntry>,
+}
+
+/// Where a bundle is assembled before it is sealed.
+pub fn staging_dir(out: &Path) -> PathBuf {
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).wrap_err_with(|| format!("opening {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .wrap_err_with(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Every regular file under `dir`, relative to it, in a stable order.
+pub fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current)
+            .wrap_err_with(|| format!("listing {}", current.display()))?
+        {
+            let entry = entry.wrap_err("reading a directory entry")?;
+            let kind = entry.file_type().wrap_err("reading a file type")?;
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                files.push(
+                    entry
+                        .path()
+                        .strip_prefix(dir)
+                        .unwrap_or(&entry.path())
+                        .to_path_buf(),
+                );
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Hashes every file in `staging`, writes the manifest, syncs everything and renames the
+/// directory to `out`. Refuses to replace an existing `out`.
+pub fn seal(
+    staging: &Path,
+    out: &Path,
+    identity: BundleIdentity,
+    snapshot: Option<SnapshotStats>,
+) -> Result<Manifest> {
+    use std::os::unix::fs::PermissionsExt;
+    if out.exists() {
+        bail!(
+            "{} already exists; choose another --out or move it away first",
+            out.display()
+        );
+    }
+    let mut files = Vec::new();
+    for relative in list_files(staging)? {
+        if relative == Path::new(MANIFEST) {
+            continue;
+        }
+        let path = staging.join(&relative);
+        let metadata =
+            std::fs::metadata(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+        // Data written by other tools (etcdctl backup, docker cp) is synced here too.
+        File::open(&path)
+            .and_then(|f| f.sync_all())
+            .wrap_err_with(|| format!("syncing {}", path.display()))?;
+        files.push(FileEntry {
+            sha256: sha256_file(&path)?,
+            size: metadata.len(),
+            mode: metadata.permissions().mode() & 0o7777,
+            path: relative,
+        });
+    }
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        created: jiff::Timestamp::now().to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        identity,
+        snapshot,
+        files,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).wrap_err("serializing the manifest")?;
+    write_atomically(&staging.join(MANIFEST), &json, 0o644)?;
+    sync_dir(staging)?;
+    std::fs::rename(staging, out)
+        .wrap_err_with(|| format!("renaming {} to {}", staging.display(), out.display()))?;
+    if let Some(parent) = out.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(manifest)
+}

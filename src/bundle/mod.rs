@@ -1,0 +1,13 @@
+//! Backup bundles: a directory with `manifest.json` naming every file with its size and
+//! SHA-256. A bundle is assembled under `<name>.partial`, synced, then renamed: it exists
+//! whole or not at all. `verify` re-checks all of it.
+
+mod archive;
+mod manifest;
+mod verify;
+
+pub use archive::{extract_safely, write_archive};
+pub use manifest::{
+    BundleIdentity, FileEntry, MANIFEST, Manifest, SnapshotStats, seal, staging_dir,
+};
+pub use verify::{VerifyError, verify};

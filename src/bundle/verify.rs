@@ -1,0 +1,76 @@
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::manifest::{MANIFEST, Manifest, list_files, sha256_file};
+use crate::etcd::verify_snapshot_hash;
+
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    #[error("{0} is not a bundle: it has no readable manifest.json ({1})")]
+    NoManifest(PathBuf, String),
+    #[error("{path} is listed in the manifest but missing")]
+    Missing { path: PathBuf },
+    #[error("{path} is {actual} bytes, the manifest says {expected}")]
+    Size {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("{path} does not match its SHA-256 in the manifest: it changed after the backup")]
+    Checksum { path: PathBuf },
+    #[error("{path} is in the bundle but not in the manifest")]
+    Unlisted { path: PathBuf },
+    #[error("{0}")]
+    Snapshot(String),
+    #[error("cannot read {path}: {detail}")]
+    Read { path: PathBuf, detail: String },
+}
+
+/// Re-checks a bundle: every listed file present with its size and SHA-256, nothing unlisted,
+/// and every snapshot's own trailing hash.
+pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
+    let manifest_path = bundle.join(MANIFEST);
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| VerifyError::NoManifest(bundle.to_path_buf(), e.to_string()))?;
+    let manifest: Manifest = serde_json::from_str(&text)
+        .map_err(|e| VerifyError::NoManifest(bundle.to_path_buf(), e.to_string()))?;
+    for entry in &manifest.files {
+        let path = bundle.join(&entry.path);
+        let metadata = std::fs::metadata(&path).map_err(|_| VerifyError::Missing {
+            path: entry.path.clone(),
+        })?;
+        if metadata.len() != entry.size {
+            return Err(VerifyError::Size {
+                path: entry.path.clone(),
+                expected: entry.size,
+                actual: metadata.len(),
+            });
+        }
+        let digest = sha256_file(&path).map_err(|e| VerifyError::Read {
+            path: entry.path.clone(),
+            detail: format!("{e:#}"),
+        })?;
+        if digest != entry.sha256 {
+            return Err(VerifyError::Checksum {
+                path: entry.path.clone(),
+            });
+        }
+        if entry.path.extension().is_some_and(|ext| ext == "db") {
+            verify_snapshot_hash(&path).map_err(|e| VerifyError::Snapshot(e.to_string()))?;
+        }
+    }
+    let listed: std::collections::BTreeSet<_> =
+        manifest.files.iter().map(|f| f.path.clone()).collect();
+    let present = list_files(bundle).map_err(|e| VerifyError::Read {
+        path: bundle.to_path_buf(),
+        detail: format!("{e:#}"),
+    })?;
+    if let Some(extra) = present
+        .into_iter()
+        .find(|p| p != Path::new(MANIFEST) && !listed.contains(p))
+    {
+        return Err(VerifyError::Unlisted { path: extra });
+    }
+    Ok(manifest)
+}
