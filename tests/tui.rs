@@ -394,3 +394,42 @@ fn the_member_table_switches_between_raft_progress_and_urls() {
         "{urls}"
     );
 }
+
+#[test]
+fn backup_wizard_shows_a_progress_gauge_while_streaming() {
+    use lifeboat::bundle::BundleIdentity;
+    use lifeboat::procedures::{BackupMethod, ClusterBackupFacts, plan_cluster_backup};
+    let mut app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    let plan = plan_cluster_backup(&ClusterBackupFacts {
+        connection: connection(),
+        out: "/var/backups/lifeboat/cluster-1".into(),
+        method: BackupMethod::Snapshot,
+        host: "master-0".into(),
+        master_dir: "/etc/origin/master".into(),
+        master_files_present: None,
+        installation_files: vec![],
+        etc_etcd: None,
+        snapshot_source: Some(("https://10.0.0.1:2379".into(), 24 * 1024 * 1024)),
+        identity: BundleIdentity::default(),
+        etcdctl: Some("/usr/bin/etcdctl".into()),
+        target: Target::Local,
+        data_dir: "/var/lib/etcd".into(),
+        stop: None,
+    });
+    update(&mut app, Msg::PlanReady(plan));
+    update(&mut app, Msg::Run(RunEvent::StepStarted { index: 4 }));
+    update(
+        &mut app,
+        Msg::Run(RunEvent::Progress {
+            index: 4,
+            done: 12 * 1024 * 1024,
+            total: Some(24 * 1024 * 1024),
+        }),
+    );
+    let frame = render(&app);
+    assert!(frame.contains("Progress"), "{frame}");
+    assert!(frame.contains("12.0 MiB of ~24.0 MiB"), "{frame}");
+    // The rate depends on the clock, so only the stable part of the frame is compared.
+    let stable: String = frame.lines().take(12).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!(stable);
+}

@@ -70,7 +70,9 @@ pub async fn connect(target: &Endpoints, endpoints: &[String]) -> Result<Client,
     let first = endpoints.first().ok_or(EtcdError::NoEndpoints)?;
     let mut options = ConnectOptions::new()
         .with_connect_timeout(CONNECT_TIMEOUT)
-        .with_timeout(CALL_TIMEOUT);
+        // Our own deadline (CALL_TIMEOUT) fires first and says so in plain words; tonic's is a
+        // backstop for calls made without it.
+        .with_timeout(CALL_TIMEOUT + Duration::from_secs(1));
     if endpoints.iter().any(|e| e.starts_with("https://")) {
         let ca_path = target
             .cacert
