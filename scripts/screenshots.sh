@@ -16,6 +16,8 @@ export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work
 "$bin" sandbox up --members 3 --dir "$work/sb" >/dev/null
 eval "$("$bin" sandbox env --dir "$work/sb")"
 ETCDCTL_API=3 etcdctl put /registry/demo/hello world >/dev/null
+big=$(head -c 60000 /dev/zero | tr '\0' x)
+for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl put "/registry/configmaps/demo/big-$i" "$big" >/dev/null; done
 
 shot() { # name, seconds to wait first
   sleep "$2"
@@ -32,7 +34,15 @@ tmux -L $sock send-keys -t shots y; sleep 1.5
 tmux -L $sock send-keys -t shots y; shot wizard-confirm 1.5
 tmux -L $sock send-keys -t shots y; sleep 1.5
 tmux -L $sock send-keys -t shots y; shot wizard-done 3
-tmux -L $sock send-keys -t shots Escape
+tmux -L $sock send-keys -t shots Escape; sleep 0.5
+tmux -L $sock send-keys -t shots j; sleep 0.3
+tmux -L $sock send-keys -t shots Enter; sleep 2
+for _ in 1 2 3 4; do tmux -L $sock send-keys -t shots y; sleep 1; done
+shot backup-wizard 2
+for _ in 1 2 3; do tmux -L $sock send-keys -t shots y; sleep 1; done
+shot backup-done 1
+tmux -L $sock send-keys -t shots Escape; sleep 0.5
+tmux -L $sock send-keys -t shots k; sleep 0.3
 "$bin" sandbox kill --member etcd-3 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-degraded 5
 "$bin" sandbox kill --member etcd-2 --dir "$work/sb" >/dev/null

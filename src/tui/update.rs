@@ -70,7 +70,11 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
     match event {
         RunEvent::PlanStarted { .. } => {}
         RunEvent::StepStarted { index } => {
-            wizard.selected = index;
+            // Events and questions come on separate channels; a question already on screen
+            // keeps the selection on the step it asks about.
+            if wizard.pending.is_none() {
+                wizard.selected = index;
+            }
             if let Some(state) = wizard.steps.get_mut(index) {
                 *state = StepState::Running;
             }
