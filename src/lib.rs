@@ -19,4 +19,5 @@ pub mod plan;
 pub mod procedures;
 pub mod run;
 pub mod sandbox;
+pub mod serde_fields;
 pub mod tui;

@@ -336,14 +336,9 @@ fn datadir_backup_runs_through_docker_exec_in_a_real_container() {
     }
     let image = lifeboat::sandbox::ensure_etcd_image().expect("image builds");
     let lifeboat_home = common::Lifeboat::new();
-    let ports: Vec<u16> = (0..2)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("port"))
-        .collect::<Vec<_>>()
-        .iter()
-        .map(|l| l.local_addr().expect("addr").port())
-        .collect();
-    let client = format!("http://127.0.0.1:{}", ports[0]);
-    let peer = format!("http://127.0.0.1:{}", ports[1]);
+    let (client_port, peer_port) = common::free_port_pair();
+    let client = format!("http://127.0.0.1:{client_port}");
+    let peer = format!("http://127.0.0.1:{peer_port}");
     let name = format!("lifeboat-test-etcd-{}", std::process::id());
     // The container stays up while etcd inside it is stopped, as an engineer does before the
     // data-directory backup: a running etcd holds a lock on its database.
@@ -362,13 +357,7 @@ fn datadir_backup_runs_through_docker_exec_in_a_real_container() {
         .output()
         .expect("docker runs");
     assert!(run.status.success(), "{}", text(&run));
-    struct Remove(String);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
-        }
-    }
-    let _container = Remove(name.clone());
+    let _container = common::Container(name.clone());
     let start_etcd = format!(
         "echo $$ > /tmp/etcd.pid; exec etcd --name etcd0 --data-dir /var/lib/etcd \
          --listen-client-urls {client} --advertise-client-urls {client} --listen-peer-urls {peer} \

@@ -8,15 +8,6 @@ use std::process::Command;
 
 use common::{Sandbox, have, path, text};
 
-/// A running container that is removed when dropped.
-struct Container(String);
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
-    }
-}
-
 #[test]
 fn health_check_runs_etcdctl_inside_a_container_through_docker_exec() {
     if !have("docker") || !have("etcd") {
@@ -46,7 +37,7 @@ fn health_check_runs_etcdctl_inside_a_container_through_docker_exec() {
         .output()
         .expect("docker runs");
     assert!(run.status.success(), "{}", text(&run));
-    let _container = Container(name.clone());
+    let _container = common::Container(name.clone());
 
     // The image really has etcdctl and a shell.
     let inside = Command::new("docker")

@@ -9,7 +9,6 @@ use super::require_connection;
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::facts::host::EtcdRuntime;
 use crate::health::{HealthReport, HealthSources, Verdict, collect};
-use crate::kube::KubeSummary;
 use crate::tui::view::human_bytes;
 
 pub async fn status(args: &ConnectionArgs, output: OutputFormat) -> Result<ExitCode> {
@@ -165,22 +164,6 @@ pub fn render_table(report: &HealthReport) -> String {
             Err(error) => format!("  data dir: {error}"),
         });
     }
-    line(format!(
-        "\nKubernetes: {}",
-        match &report.kubernetes {
-            KubeSummary::NotConfigured { reason } => format!("not configured: {reason}"),
-            KubeSummary::Unreachable { error } => format!("unreachable: {error}"),
-            KubeSummary::Reachable {
-                server,
-                version,
-                ready,
-                nodes,
-                projects,
-            } => format!(
-                "{server} {version}, {}, {nodes} nodes, {projects} projects",
-                if *ready { "ready" } else { "NOT READY" }
-            ),
-        }
-    ));
+    line(format!("\nKubernetes: {}", report.kubernetes.describe()));
     out
 }

@@ -57,7 +57,7 @@ pub struct EndpointStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EndpointReport {
     pub endpoint: String,
-    #[serde(flatten, serialize_with = "result_as_fields")]
+    #[serde(flatten, serialize_with = "crate::serde_fields::result_as_fields")]
     pub result: Result<EndpointStatus, String>,
 }
 
@@ -74,7 +74,7 @@ pub struct ClusterSnapshot {
     pub members: Result<Vec<MemberInfo>, String>,
     pub endpoints: Vec<EndpointReport>,
     pub alarms: Vec<Alarm>,
-    #[serde(with = "jiff_timestamp")]
+    #[serde(serialize_with = "crate::serde_fields::timestamp")]
     pub taken_at: jiff::Timestamp,
 }
 
@@ -255,27 +255,4 @@ pub fn format_id(id: u64) -> String {
 
 fn hex_id<S: serde::Serializer>(id: &u64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format_id(*id))
-}
-
-fn result_as_fields<S: serde::Serializer>(
-    result: &Result<EndpointStatus, String>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Failed<'a> {
-        error: &'a str,
-    }
-    match result {
-        Ok(status) => status.serialize(serializer),
-        Err(error) => Failed { error }.serialize(serializer),
-    }
-}
-
-mod jiff_timestamp {
-    pub fn serialize<S: serde::Serializer>(
-        time: &jiff::Timestamp,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(time)
-    }
 }

@@ -18,7 +18,7 @@ pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     pub sans: Vec<String>,
-    #[serde(serialize_with = "as_string")]
+    #[serde(serialize_with = "crate::serde_fields::timestamp")]
     pub not_after: jiff::Timestamp,
     pub days_left: i64,
 }
@@ -33,7 +33,7 @@ impl CertInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CertFile {
     pub path: PathBuf,
-    #[serde(flatten, serialize_with = "cert_or_error")]
+    #[serde(flatten, serialize_with = "crate::serde_fields::result_as_fields")]
     pub result: Result<CertInfo, String>,
 }
 
@@ -93,27 +93,6 @@ fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
         4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
         16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
         _ => None,
-    }
-}
-
-fn as_string<S: serde::Serializer>(
-    time: &jiff::Timestamp,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(time)
-}
-
-fn cert_or_error<S: serde::Serializer>(
-    result: &Result<CertInfo, String>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Failed<'a> {
-        error: &'a str,
-    }
-    match result {
-        Ok(info) => info.serialize(serializer),
-        Err(error) => Failed { error }.serialize(serializer),
     }
 }
 

@@ -29,6 +29,26 @@ pub enum KubeSummary {
     },
 }
 
+impl KubeSummary {
+    /// One line for the dashboard and `lifeboat status`.
+    pub fn describe(&self) -> String {
+        match self {
+            KubeSummary::NotConfigured { reason } => reason.clone(),
+            KubeSummary::Unreachable { error } => format!("unreachable: {error}"),
+            KubeSummary::Reachable {
+                server,
+                version,
+                ready,
+                nodes,
+                projects,
+            } => format!(
+                "{server} {version}, {}, {nodes} nodes, {projects} projects",
+                if *ready { "ready" } else { "NOT READY" }
+            ),
+        }
+    }
+}
+
 /// Asks the API server named by the kubeconfig (KUBECONFIG or ~/.kube/config), each call with
 /// a short timeout.
 pub async fn summarize() -> KubeSummary {

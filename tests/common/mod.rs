@@ -162,14 +162,9 @@ pub struct ServedEtcd {
 
 impl ServedEtcd {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        let ports: Vec<u16> = (0..2)
-            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|l| l.local_addr().expect("address").port())
-            .collect();
-        let client = format!("http://127.0.0.1:{}", ports[0]);
-        let peer = format!("http://127.0.0.1:{}", ports[1]);
+        let (client_port, peer_port) = free_port_pair();
+        let client = format!("http://127.0.0.1:{client_port}");
+        let peer = format!("http://127.0.0.1:{peer_port}");
         let log = std::fs::File::create(data_dir.with_extension("log")).expect("log file");
         let child = Command::new("etcd")
             .args(["--name", "restored", "--data-dir", path(data_dir)])
@@ -229,4 +224,23 @@ impl Drop for ServedEtcd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A docker container removed (with `docker rm -f`) when dropped, whatever the test did.
+pub struct Container(pub String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+/// Two free ports on 127.0.0.1, for an etcd's client and peer URLs.
+pub fn free_port_pair() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let b = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    (
+        a.local_addr().expect("address").port(),
+        b.local_addr().expect("address").port(),
+    )
 }

@@ -40,6 +40,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// The top line of every screen: the lifeboat badge, then what the screen shows.
+pub(crate) fn title_bar(text: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            " lifeboat ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(" {text}")),
+    ])
+}
+
 /// Every key that works on the current screen, always visible.
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let keys: &[(&str, &str)] = if app.help_open {

@@ -21,16 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(
-                " lifeboat ",
-                Style::new()
-                    .fg(Color::Black)
-                    .bg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(format!(" {}", wizard.plan.title)),
-        ])),
+        Paragraph::new(super::title_bar(wizard.plan.title.clone())),
         title,
     );
     let [steps, detail] =

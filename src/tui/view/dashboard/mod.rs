@@ -7,7 +7,7 @@ mod panels;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::format::age;
@@ -83,19 +83,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         .health
         .as_ref()
         .map_or("never".to_string(), |h| age(h.snapshot.taken_at, app.now));
-    let line = Line::from(vec![
-        Span::styled(
-            " lifeboat ",
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Cyan)
-                .add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(format!(
-            " etcd via {source}  │  refresh every {}s  │  updated {updated}",
-            app.refresh_every.as_secs()
-        )),
-    ]);
+    let line = super::title_bar(format!(
+        "etcd via {source}  │  refresh every {}s  │  updated {updated}",
+        app.refresh_every.as_secs()
+    ));
     frame.render_widget(Paragraph::new(line), area);
 }
 

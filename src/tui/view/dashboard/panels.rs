@@ -245,23 +245,11 @@ pub fn host_lines(report: &HealthReport) -> Vec<Line<'static>> {
 }
 
 pub fn kube_line(report: &HealthReport) -> Line<'static> {
+    let text = format!(" Kubernetes: {}", report.kubernetes.describe());
     match &report.kubernetes {
-        KubeSummary::NotConfigured { reason } => Line::styled(
-            format!(" Kubernetes: {reason}"),
-            Style::new().fg(Color::DarkGray),
-        ),
-        KubeSummary::Unreachable { error } => {
-            Line::styled(format!(" Kubernetes: unreachable: {error}"), red())
-        }
-        KubeSummary::Reachable {
-            server,
-            version,
-            ready,
-            nodes,
-            projects,
-        } => Line::raw(format!(
-            " Kubernetes: {server} {version}, {}, {nodes} nodes, {projects} projects",
-            if *ready { "ready" } else { "NOT READY" }
-        )),
+        KubeSummary::NotConfigured { .. } => Line::styled(text, Style::new().fg(Color::DarkGray)),
+        KubeSummary::Unreachable { .. } => Line::styled(text, red()),
+        KubeSummary::Reachable { ready: false, .. } => Line::styled(text, red()),
+        KubeSummary::Reachable { .. } => Line::raw(text),
     }
 }
