@@ -430,3 +430,57 @@ fn datadir_backup_runs_through_docker_exec_in_a_real_container() {
         "the copy holds the v3 keys: {json:#}"
     );
 }
+
+/// A 256 KiB tmpfs, unmounted when dropped: a disk that fills up.
+struct TinyDisk(std::path::PathBuf);
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_the_backup_and_leaves_nothing_behind() {
+    if !have("etcd") || !have("etcdctl") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let big = "y".repeat(100 * 1000);
+    for i in 0..10 {
+        assert!(
+            sandbox
+                .etcdctl(&["put", &format!("/big/{i}"), &big])
+                .status
+                .success()
+        );
+    }
+    let disk = sandbox.dir.parent().expect("root").join("tiny");
+    std::fs::create_dir_all(&disk).expect("mkdir");
+    let mount = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs", path(&disk)])
+        .output()
+        .expect("mount runs");
+    if !mount.status.success() {
+        // Mounting needs root, which CI has.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "cannot mount a tmpfs: {}",
+            text(&mount)
+        );
+        eprintln!("SKIPPED: cannot mount a tmpfs here: {}", text(&mount));
+        return;
+    }
+    let _disk = TinyDisk(disk.clone());
+    let bundle = disk.join("bundle");
+    let output = sandbox.lifeboat(&["backup", "cluster", "--out", path(&bundle), "--yes"]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("No space left on device"), "{report}");
+    assert!(report.contains("removed the unfinished"), "{report}");
+    let left: Vec<_> = std::fs::read_dir(&disk).expect("lists").collect();
+    assert!(
+        left.is_empty(),
+        "nothing is left on the full disk: {left:?}"
+    );
+}
