@@ -28,7 +28,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             procedure,
             placement,
         }) => {
-            let plan = build_plan(procedure, &cli.connection, &placement).await?;
+            let connection = require_connection(&cli.connection)?;
+            let plan = build_plan(procedure, connection, &placement).await?;
             print!("{}", crate::plan::render_runbook(&plan));
             Ok(ExitCode::SUCCESS)
         }
@@ -83,12 +84,12 @@ pub fn require_connection(args: &ConnectionArgs) -> Result<ConnectionSettings> {
     })
 }
 
+/// Plans `procedure` for the given connection, with its commands placed as `placement` says.
 pub async fn build_plan(
     procedure: Procedure,
-    args: &ConnectionArgs,
+    connection: ConnectionSettings,
     placement: &Placement,
 ) -> Result<Plan> {
-    let connection = require_connection(args)?;
     let target = match &placement.docker {
         Some(container) => Target::DockerExec {
             container: container.clone(),

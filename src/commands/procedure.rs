@@ -23,7 +23,7 @@ pub async fn run_headless(
     confirm: ConfirmArgs,
 ) -> Result<ExitCode> {
     let connection = require_connection(args)?;
-    let plan = build_plan(procedure, args, placement).await?;
+    let plan = build_plan(procedure, connection.clone(), placement).await?;
     run_plan(plan, connection, confirm).await
 }
 
