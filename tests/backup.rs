@@ -484,3 +484,39 @@ fn a_full_disk_fails_the_backup_and_leaves_nothing_behind() {
         "nothing is left on the full disk: {left:?}"
     );
 }
+
+#[test]
+fn a_snapshot_never_overwrites_or_deletes_an_existing_file() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let env = sandbox.env();
+    let var = |name: &str| {
+        env.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .expect("exported")
+    };
+    let target = lifeboat::connection::Endpoints {
+        endpoints: vec![var("ETCDCTL_ENDPOINTS")],
+        cacert: Some(var("ETCDCTL_CACERT").into()),
+        cert: Some(var("ETCDCTL_CERT").into()),
+        key: Some(var("ETCDCTL_KEY").into()),
+    };
+    let file = sandbox.dir.parent().expect("root").join("precious.db");
+    std::fs::write(&file, "someone else's file").expect("writes");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let result = runtime.block_on(lifeboat::etcd::save_snapshot(
+        &target,
+        &target.endpoints[0],
+        &file,
+        None,
+        &mut |_| {},
+    ));
+    assert!(result.is_err(), "the file exists");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("still there"),
+        "someone else's file"
+    );
+}

@@ -43,23 +43,9 @@ pub struct Transferred {
 }
 
 /// Streams a snapshot from `endpoint` into `path` (which must not exist), syncing it before it
-/// returns. On any error the partial file is removed: a truncated snapshot must never be
-/// mistaken for a backup.
+/// returns. On any error after the file was created, the partial file is removed: a truncated
+/// snapshot must never be mistaken for a backup. A file that was already there is never touched.
 pub async fn save_snapshot(
-    target: &Endpoints,
-    endpoint: &str,
-    path: &Path,
-    expected_size: Option<u64>,
-    on_progress: &mut (dyn FnMut(Transferred) + Send),
-) -> Result<u64, SnapshotError> {
-    let result = stream_to(target, endpoint, path, expected_size, on_progress).await;
-    if result.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
-    result
-}
-
-async fn stream_to(
     target: &Endpoints,
     endpoint: &str,
     path: &Path,
@@ -89,30 +75,37 @@ async fn stream_to(
         .mode(0o600)
         .open(path)
         .map_err(write_error)?;
-    let mut received: u64 = 0;
-    loop {
-        // A member that dies mid-stream leaves the call hanging: give each chunk a deadline.
-        let message = tokio::time::timeout(CALL_TIMEOUT * 5, stream.message()).await;
-        let interrupted = |detail: String| SnapshotError::Interrupted {
-            endpoint: endpoint.to_string(),
-            received,
-            detail,
-        };
-        let chunk = match message {
-            Err(_) => return Err(interrupted("no data for 15s".into())),
-            Ok(Err(error)) => return Err(interrupted(error.to_string())),
-            Ok(Ok(None)) => break,
-            Ok(Ok(Some(chunk))) => chunk,
-        };
-        file.write_all(chunk.blob()).map_err(write_error)?;
-        received += chunk.blob().len() as u64;
-        on_progress(Transferred {
-            bytes: received,
-            total: expected_size.map(|size| size.max(received)),
-        });
+    let written = async {
+        let mut received: u64 = 0;
+        loop {
+            // A member that dies mid-stream leaves the call hanging: give each chunk a deadline.
+            let message = tokio::time::timeout(CALL_TIMEOUT * 5, stream.message()).await;
+            let interrupted = |detail: String| SnapshotError::Interrupted {
+                endpoint: endpoint.to_string(),
+                received,
+                detail,
+            };
+            let chunk = match message {
+                Err(_) => return Err(interrupted("no data for 15s".into())),
+                Ok(Err(error)) => return Err(interrupted(error.to_string())),
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => chunk,
+            };
+            file.write_all(chunk.blob()).map_err(write_error)?;
+            received += chunk.blob().len() as u64;
+            on_progress(Transferred {
+                bytes: received,
+                total: expected_size.map(|size| size.max(received)),
+            });
+        }
+        file.sync_all().map_err(write_error)?;
+        Ok(received)
     }
-    file.sync_all().map_err(write_error)?;
-    Ok(received)
+    .await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 /// Checks the trailing SHA-256 that etcd appends to a snapshot, reading the file in chunks.
