@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what lifeboat and its tests need on a Debian machine, only what is missing:
-#   protoc (etcd-client's build), etcd and etcdctl (the sandbox), busybox-static (the docker
+#   protoc and its well-known types (etcd-client's build), etcd and etcdctl (the sandbox), busybox-static (the docker
 #   test image), docker.io (docker exec tests) and tmux (the end-to-end TUI test).
 # Without root it prints the exact apt command instead of failing halfway.
 set -euo pipefail
@@ -13,6 +13,9 @@ need etcdctl etcd-client
 need busybox busybox-static
 need docker docker.io
 need tmux tmux
+# protoc alone lacks the well-known types (google/protobuf/descriptor.proto) that etcd's
+# protos import; Debian ships them in libprotobuf-dev, only recommended by protobuf-compiler.
+[ -e /usr/include/google/protobuf/descriptor.proto ] || want+=(libprotobuf-dev)
 [ -e /usr/bin/busybox ] || [ -e /bin/busybox ] || want+=(busybox-static)
 
 if [ ${#want[@]} -gt 0 ]; then
