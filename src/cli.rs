@@ -85,6 +85,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BackupCommand,
     },
+    /// Restore from a bundle, keeping what it replaces
+    Restore {
+        #[command(subcommand)]
+        command: RestoreCommand,
+    },
     /// Re-check a bundle: every file's size and SHA-256, and the snapshot's own hash
     Verify { bundle: PathBuf },
     /// A local etcd cluster of real processes, for rehearsal and tests
@@ -152,6 +157,37 @@ pub struct BackupClusterArgs {
     pub confirm: ConfirmArgs,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RestoreCommand {
+    /// Certificates and keys, then etcd, from a cluster backup bundle (single-member clusters;
+    /// --disaster-recovery for every member of a larger one)
+    Cluster(RestoreClusterArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RestoreClusterArgs {
+    /// The bundle made by `lifeboat backup cluster`
+    #[arg(long = "from", value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// The etcd data directory [default: ETCD_DATA_DIR of etcd.conf, else /var/lib/etcd]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// etcd's configuration [default: /etc/etcd/etcd.conf, or the sandbox member's]
+    #[arg(long)]
+    pub etcd_conf: Option<PathBuf>,
+    /// Where the certificates and keys go back
+    #[arg(long, default_value = "/etc/origin/master")]
+    pub master_dir: PathBuf,
+    /// Restore every member of a multi-member cluster from this one snapshot as a new cluster:
+    /// etcd's disaster-recovery path, for when quorum is lost for good
+    #[arg(long)]
+    pub disaster_recovery: bool,
+    #[command(flatten)]
+    pub placement: Placement,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct SandboxDir {
     /// The sandbox directory [default: the user's data dir, lifeboat/sandbox]
@@ -193,12 +229,23 @@ pub enum SandboxCommand {
         #[arg(long)]
         wipe: bool,
     },
+    /// Stop one member cleanly (SIGTERM), as `systemctl stop etcd` would
+    Stop {
+        #[command(flatten)]
+        dir: SandboxDir,
+        #[arg(long)]
+        member: String,
+    },
     /// Start one stopped member again
     Start {
         #[command(flatten)]
         dir: SandboxDir,
         #[arg(long)]
         member: String,
+        /// Return once the process runs, without waiting for it to answer (a restored member
+        /// of a larger cluster answers only once enough others have started)
+        #[arg(long)]
+        no_wait: bool,
     },
 }
 

@@ -32,6 +32,10 @@ pub struct SnapshotStats {
     pub revision: i64,
     pub total_keys: u64,
     pub total_size: u64,
+    /// Keys a client sees at `revision`, counted by the cluster when the backup was sealed
+    /// (`total_keys` counts every bolt entry, membership included): what a restore compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 
 mod backup;
 mod procedure;
+mod restore;
 
 pub use procedure::{command_line, describe_progress};
 mod profile;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, eyre};
 
-use crate::cli::{BackupCommand, Cli, Command, ConnectionArgs, Placement};
+use crate::cli::{BackupCommand, Cli, Command, ConnectionArgs, Placement, RestoreCommand};
 use crate::connection::{ConnectionSettings, DiscoveryPaths, resolve};
 use crate::facts::Tools;
 use crate::plan::{Plan, Target};
@@ -43,6 +44,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let connection = require_connection(&cli.connection)?;
             let plan = backup::plan_backup(connection.clone(), &args).await?;
+            procedure::run_plan(plan, connection, args.confirm).await
+        }
+        Some(Command::Restore {
+            command: RestoreCommand::Cluster(args),
+        }) => {
+            let connection = require_connection(&cli.connection)?;
+            let plan = restore::plan_restore(connection.clone(), &args).await?;
             procedure::run_plan(plan, connection, args.confirm).await
         }
         Some(Command::Verify { bundle }) => verify(&bundle),
@@ -129,6 +137,23 @@ pub async fn plan_with(
                 confirm: crate::cli::ConfirmArgs::default(),
             };
             backup::plan_backup(connection, &args).await?
+        }
+        Procedure::ClusterRestore => {
+            let args = crate::cli::RestoreClusterArgs {
+                bundle: restore::newest_bundle()?,
+                data_dir: None,
+                etcd_conf: None,
+                master_dir: "/etc/origin/master".into(),
+                disaster_recovery: false,
+                placement: Placement {
+                    docker: match target {
+                        Target::DockerExec { container } => Some(container),
+                        Target::Local => None,
+                    },
+                },
+                confirm: crate::cli::ConfirmArgs::default(),
+            };
+            restore::plan_restore(connection, &args).await?
         }
     })
 }

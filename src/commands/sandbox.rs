@@ -62,10 +62,26 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
                 }
             );
         }
-        SandboxCommand::Start { dir, member } => {
+        SandboxCommand::Stop { dir, member } => {
             let dir = dir_of(dir)?;
-            let started = sandbox::start_member(&dir, &member).await?;
-            println!("{} is up on {}.", started.name, started.client_url());
+            let stopped = sandbox::stop_member(&dir, &member)?;
+            println!("Stopped {}.", stopped.name);
+        }
+        SandboxCommand::Start {
+            dir,
+            member,
+            no_wait,
+        } => {
+            let dir = dir_of(dir)?;
+            let started = sandbox::start_member(&dir, &member, !no_wait).await?;
+            match no_wait {
+                true => println!(
+                    "{} started, serving on {}.",
+                    started.name,
+                    started.client_url()
+                ),
+                false => println!("{} is up on {}.", started.name, started.client_url()),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,11 +2,13 @@
 //! facts every screen needs (members, per-endpoint status, alarms, quorum).
 
 mod client;
+mod keys;
 mod quorum;
 mod snapshot;
 mod status;
 
 pub use client::{EtcdError, connect};
+pub use keys::count_keys;
 pub use quorum::Quorum;
 pub use snapshot::{SnapshotError, Transferred, save_snapshot, verify_snapshot_hash};
 pub use status::{

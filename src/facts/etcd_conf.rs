@@ -74,6 +74,12 @@ impl EtcdConf {
         }
     }
 
+    /// Removes every assignment of `key`; comments stay.
+    pub fn remove(&mut self, key: &str) {
+        self.lines
+            .retain(|line| !matches!(line, Line::Assignment { key: k, .. } if k == key));
+    }
+
     /// Every assignment in file order: the environment etcd starts with.
     pub fn assignments(&self) -> impl Iterator<Item = (&str, &str)> {
         self.lines.iter().filter_map(|line| match line {

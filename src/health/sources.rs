@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::connection::{ConnectionSettings, Source};
+use crate::connection::ConnectionSettings;
 use crate::facts::EtcdConf;
 use crate::facts::host::KNOWN_DATA_DIRS;
 use crate::sandbox::SandboxState;
@@ -36,18 +36,7 @@ impl HealthSources {
         if let Ok(conf) = EtcdConf::load(etcd_conf) {
             confs.push(conf);
         }
-        // A sandbox reached through `sandbox env` variables is still the sandbox: its CA sits
-        // in `<dir>/ca/ca.crt` beside the state file.
-        let sandbox = match &connection.source {
-            Source::Sandbox(dir) => Some(dir.clone()),
-            _ => connection
-                .target
-                .cacert
-                .as_deref()
-                .and_then(|ca| ca.parent()?.parent())
-                .filter(|dir| SandboxState::path(dir).is_file())
-                .map(Path::to_path_buf),
-        };
+        let sandbox = SandboxState::dir_of_connection(&connection);
         if let Some(dir) = &sandbox {
             if let Ok(Some(state)) = SandboxState::load_if_present(dir) {
                 for member in &state.members {

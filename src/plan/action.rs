@@ -124,6 +124,50 @@ pub enum Action {
     DiscardStaging {
         staging: PathBuf,
     },
+    /// Re-checks a bundle as `lifeboat verify` does; fails on any mismatch.
+    VerifyBundle {
+        bundle: PathBuf,
+    },
+    /// Extracts a tar into `into`, refusing entries that would land outside it, after saving
+    /// every file it would overwrite into the archive `keep_old` (mode 0600).
+    RestoreArchive {
+        archive: PathBuf,
+        into: PathBuf,
+        keep_old: PathBuf,
+    },
+    /// Polls until every client URL is down (nothing accepts connections) or every member is
+    /// healthy with one leader, or the timeout passes.
+    WaitForEtcd {
+        endpoints: Vec<String>,
+        until: EtcdState,
+        timeout_secs: u64,
+    },
+    /// Renames a directory aside; fails rather than overwrite `to`. Never deletes anything.
+    MoveAside {
+        from: PathBuf,
+        to: PathBuf,
+    },
+    /// Sets (`Some`) or removes (`None`) one assignment in an `etcd.conf`, written atomically.
+    SetConfValue {
+        conf: PathBuf,
+        key: String,
+        value: Option<String>,
+    },
+    /// Reads the live revision and key count and compares them with what the bundle holds.
+    CompareWithBundle {
+        revision: i64,
+        keys: Option<u64>,
+    },
+}
+
+/// What [`Action::WaitForEtcd`] waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EtcdState {
+    /// No client URL accepts a connection: the processes are really gone.
+    Down,
+    /// Every client URL answers its status and all agree on one leader.
+    Healthy,
 }
 
 /// How a step proves it worked, checked by the runner after the action.

@@ -6,7 +6,7 @@
 mod action;
 mod runbook;
 
-pub use action::{Action, Check, CommandSpec, EtcdCall, Target};
+pub use action::{Action, Check, CommandSpec, EtcdCall, EtcdState, Target};
 pub use runbook::{render_runbook, shell_join};
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,78 @@ impl Plan {
                     shell_join([staging.display().to_string()])
                 )
             }
+            Action::VerifyBundle { bundle } => {
+                format!("lifeboat verify {}", shell_join([path_arg(bundle)]))
+            }
+            Action::RestoreArchive {
+                archive,
+                into,
+                keep_old,
+            } => format!(
+                "cd {} && tar cf {} <files it overwrites> && tar xpf {}   (native; entries outside {} refused)",
+                shell_join([path_arg(into)]),
+                shell_join([path_arg(keep_old)]),
+                shell_join([path_arg(archive)]),
+                into.display()
+            ),
+            Action::WaitForEtcd {
+                endpoints,
+                until,
+                timeout_secs,
+            } => match until {
+                EtcdState::Down => format!(
+                    "wait up to {timeout_secs}s until nothing listens on {}",
+                    endpoints.join(", ")
+                ),
+                EtcdState::Healthy => format!(
+                    "wait up to {timeout_secs}s for {}   (native; etcdctl equivalent)",
+                    shell_join(
+                        std::iter::once("etcdctl".to_string())
+                            .chain(
+                                self.etcdctl_flags
+                                    .iter()
+                                    .filter(|f| !f.starts_with("--endpoints="))
+                                    .cloned()
+                            )
+                            .chain([
+                                format!("--endpoints={}", endpoints.join(",")),
+                                "endpoint".into(),
+                                "health".into(),
+                            ])
+                    )
+                ),
+            },
+            Action::MoveAside { from, to } => format!(
+                "mv {} {}   (native rename; refuses to overwrite)",
+                shell_join([path_arg(from)]),
+                shell_join([path_arg(to)])
+            ),
+            Action::SetConfValue { conf, key, value } => match value {
+                Some(value) => format!(
+                    "set {key}={value} in {}   (native, atomic rewrite)",
+                    conf.display()
+                ),
+                None => format!(
+                    "remove {key} from {}   (native, atomic rewrite)",
+                    conf.display()
+                ),
+            },
+            Action::CompareWithBundle { revision, keys } => format!(
+                "{}   (native; expect revision {revision}{})",
+                shell_join(
+                    std::iter::once("etcdctl".to_string())
+                        .chain(self.etcdctl_flags.iter().cloned())
+                        .chain([
+                            "get".into(),
+                            "--prefix".into(),
+                            "".into(),
+                            "--count-only".into(),
+                            "-w".into(),
+                            "json".into()
+                        ])
+                ),
+                keys.map_or(String::new(), |k| format!(", {k} keys"))
+            ),
         }
     }
 
@@ -141,4 +213,8 @@ impl Plan {
             .chain(call.etcdctl_equivalent().iter().map(|s| s.to_string()))
             .collect()
     }
+}
+
+fn path_arg(path: &std::path::Path) -> String {
+    path.display().to_string()
 }

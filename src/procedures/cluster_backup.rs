@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::EtcdService;
 use crate::bundle::{BundleIdentity, staging_dir};
 use crate::connection::ConnectionSettings;
 use crate::plan::{Action, Check, CommandSpec, Plan, Risk, Step, Target};
@@ -36,13 +37,6 @@ pub enum BackupMethod {
     Snapshot,
     /// The procedure's `etcdctl backup` copy of the data directory (v2 API).
     Datadir,
-}
-
-/// How etcd runs, for the optional stop and the matching start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EtcdService {
-    Systemd,
-    Container(String),
 }
 
 #[derive(Clone, Debug)]
@@ -344,16 +338,10 @@ fn snapshot_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: 
 }
 
 fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &mut Vec<Step>) {
-    let stop_start = facts.stop.as_ref().map(|service| match service {
-        EtcdService::Systemd => (
-            CommandSpec::local(["systemctl", "stop", "etcd"]),
-            CommandSpec::local(["systemctl", "start", "etcd"]),
-        ),
-        EtcdService::Container(name) => (
-            CommandSpec::local(["docker", "stop", name.as_str()]),
-            CommandSpec::local(["docker", "start", name.as_str()]),
-        ),
-    });
+    let stop_start = facts
+        .stop
+        .as_ref()
+        .map(|service| (service.stop_command(), service.start_command()));
     if let Some((stop, _)) = &stop_start {
         steps.push(step(
             "Stop etcd",

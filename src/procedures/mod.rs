@@ -1,12 +1,18 @@
 //! One pure planner per procedure: facts and choices in, a [`Plan`](crate::plan::Plan) out.
 
 mod cluster_backup;
+mod cluster_restore;
+mod etcd_service;
 mod health_check;
 
 pub use cluster_backup::{
-    BackupMethod, ClusterBackupFacts, EtcdService, INSTALLATION_FILES, MASTER_FILES,
-    plan_cluster_backup,
+    BackupMethod, ClusterBackupFacts, INSTALLATION_FILES, MASTER_FILES, plan_cluster_backup,
 };
+pub use cluster_restore::{
+    CertificatesRestore, ClusterRestoreFacts, FORCE_NEW_CLUSTER, RestoreData, RestoreMember,
+    free_keep_name, plan_cluster_restore,
+};
+pub use etcd_service::EtcdService;
 pub use health_check::{HealthCheckFacts, plan_health_check};
 
 use serde::Serialize;
@@ -19,15 +25,22 @@ pub enum Procedure {
     HealthCheck,
     /// Certificates, installation files, /etc/etcd and an etcd snapshot, as a sealed bundle.
     ClusterBackup,
+    /// A verified bundle back into a single-member cluster, keeping what it replaces.
+    ClusterRestore,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 2] = [Procedure::HealthCheck, Procedure::ClusterBackup];
+    pub const ALL: [Procedure; 3] = [
+        Procedure::HealthCheck,
+        Procedure::ClusterBackup,
+        Procedure::ClusterRestore,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Procedure::HealthCheck => "Health check",
             Procedure::ClusterBackup => "Cluster backup",
+            Procedure::ClusterRestore => "Cluster restore",
         }
     }
 
@@ -43,6 +56,9 @@ impl Procedure {
                  present, and streams a v3 snapshot from the most up-to-date member, checked against \
                  etcd's own hash and read back. Everything lands in a bundle with a manifest of \
                  SHA-256 sums, under lifeboat's data dir; `lifeboat verify` re-checks it."
+            }
+            Procedure::ClusterRestore => {
+                "Restores the newest cluster backup bundle onto a single-member cluster: verifies it                  first, puts the certificates back (keeping the ones they replace), stops etcd, keeps                  the data directory as *.orig, restores, starts etcd and checks revision and keys                  against the bundle. From the command line: `lifeboat restore cluster --from BUNDLE`."
             }
         }
     }

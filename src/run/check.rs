@@ -139,6 +139,7 @@ pub fn parse_snapshot_status(lines: &[String]) -> Option<crate::bundle::Snapshot
             revision: value.get("revision")?.as_i64()?,
             total_keys: value.get("totalKey")?.as_u64()?,
             total_size: value.get("totalSize")?.as_u64()?,
+            keys: None,
         })
     })
 }

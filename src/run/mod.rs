@@ -8,6 +8,7 @@ mod check;
 mod confirm;
 mod events;
 mod native;
+mod restore;
 mod runner;
 mod transcript;
 

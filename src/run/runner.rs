@@ -6,6 +6,7 @@ use super::check::{ActionResult, evaluate, parse_snapshot_status};
 use super::confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 use super::events::{PlanOutcome, RunEvent, StepOutcome};
 use super::native;
+use super::restore;
 use super::transcript::{Transcript, TranscriptRecord};
 use crate::connection::Endpoints;
 use crate::etcd::{self, EtcdError};
@@ -239,9 +240,61 @@ impl Runner {
                 staging,
                 out,
                 identity,
-            } => native::seal_bundle(staging, out, identity, self.snapshot_stats),
+            } => {
+                let stats = self.with_live_key_count(self.snapshot_stats).await;
+                native::seal_bundle(staging, out, identity, stats)
+            }
             Action::DiscardStaging { staging } => native::discard_staging(staging),
+            Action::VerifyBundle { bundle } => restore::verify_bundle(bundle),
+            Action::RestoreArchive {
+                archive,
+                into,
+                keep_old,
+            } => restore::restore_archive(archive, into, keep_old),
+            Action::WaitForEtcd {
+                endpoints,
+                until,
+                timeout_secs,
+            } => {
+                let target = self.etcd.clone().unwrap_or_default();
+                restore::wait_for_etcd(
+                    index,
+                    &target,
+                    endpoints,
+                    *until,
+                    *timeout_secs,
+                    &self.events,
+                )
+                .await
+            }
+            Action::MoveAside { from, to } => restore::move_aside(from, to),
+            Action::SetConfValue { conf, key, value } => {
+                restore::set_conf_value(conf, key, value.as_deref())
+            }
+            Action::CompareWithBundle { revision, keys } => {
+                let target = self
+                    .etcd
+                    .as_ref()
+                    .ok_or("no etcd connection is configured for this run; pass --endpoints")?;
+                restore::compare_with_bundle(target, *revision, *keys).await
+            }
         }
+    }
+
+    /// The snapshot's statistics with the key count a client sees at its revision, so that a
+    /// restore can be checked key for key. Left out (not guessed) when the cluster cannot say.
+    async fn with_live_key_count(
+        &self,
+        stats: Option<crate::bundle::SnapshotStats>,
+    ) -> Option<crate::bundle::SnapshotStats> {
+        let mut stats = stats?;
+        if let Some(target) = &self.etcd {
+            stats.keys = etcd::count_keys(target, Some(stats.revision))
+                .await
+                .ok()
+                .map(|(_, keys)| keys);
+        }
+        Some(stats)
     }
 
     async fn etcd_call(

@@ -273,8 +273,22 @@ pub fn kill_member(dir: &Path, name: &str, wipe: bool) -> Result<SandboxMember> 
     Ok(member)
 }
 
-/// Starts one stopped member again and waits until it answers.
-pub async fn start_member(dir: &Path, name: &str) -> Result<SandboxMember> {
+/// Stops one member as `systemctl stop` would: SIGTERM, then waits for the process to exit.
+pub fn stop_member(dir: &Path, name: &str) -> Result<SandboxMember> {
+    let mut state = load(dir)?;
+    let member = find_member(&mut state, name)?;
+    if let Some(pid) = member.pid.take() {
+        if is_running(pid) {
+            stop(pid);
+        }
+    }
+    let member = member.clone();
+    state.save(dir)?;
+    Ok(member)
+}
+
+/// Starts one stopped member again and, with `wait`, waits until it answers.
+pub async fn start_member(dir: &Path, name: &str, wait: bool) -> Result<SandboxMember> {
     let etcd: PathBuf = which::which("etcd").map_err(|_| SandboxError::EtcdMissing)?;
     let mut state = load(dir)?;
     let member = find_member(&mut state, name)?;
@@ -284,6 +298,8 @@ pub async fn start_member(dir: &Path, name: &str) -> Result<SandboxMember> {
     }
     let member = member.clone();
     state.save(dir)?;
-    wait_until_healthy(dir, &state, std::slice::from_ref(&member.name)).await?;
+    if wait {
+        wait_until_healthy(dir, &state, std::slice::from_ref(&member.name)).await?;
+    }
     Ok(member)
 }

@@ -10,6 +10,6 @@ mod process;
 mod state;
 
 pub use image::ensure_etcd_image;
-pub use lifecycle::{SandboxError, down, kill_member, start_member, up};
+pub use lifecycle::{SandboxError, down, kill_member, start_member, stop_member, up};
 pub use process::is_running;
 pub use state::{SandboxMember, SandboxState};

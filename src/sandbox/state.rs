@@ -60,6 +60,22 @@ impl SandboxState {
         (dir.join("client.crt"), dir.join("client.key"))
     }
 
+    /// The sandbox directory `connection` leads to, if it is the sandbox. A sandbox reached
+    /// through `sandbox env` variables is still the sandbox: its CA sits in `<dir>/ca/ca.crt`
+    /// beside the state file.
+    pub fn dir_of_connection(connection: &ConnectionSettings) -> Option<PathBuf> {
+        match &connection.source {
+            Source::Sandbox(dir) => Some(dir.clone()),
+            _ => connection
+                .target
+                .cacert
+                .as_deref()
+                .and_then(|ca| ca.parent()?.parent())
+                .filter(|dir| Self::path(dir).is_file())
+                .map(Path::to_path_buf),
+        }
+    }
+
     pub fn load_if_present(dir: &Path) -> Result<Option<Self>> {
         let path = Self::path(dir);
         match std::fs::read_to_string(&path) {

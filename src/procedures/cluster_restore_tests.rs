@@ -1,0 +1,287 @@
+use super::*;
+use crate::connection::{Endpoints, Source};
+
+fn member(name: &str, local: bool) -> RestoreMember {
+    RestoreMember {
+        name: name.into(),
+        peer_url: format!("https://{name}:2380"),
+        client_urls: vec![format!("https://{name}:2379")],
+        data_dir: "/var/lib/etcd".into(),
+        keep_as: Some("/var/lib/etcd.orig".into()),
+        service: EtcdService::Systemd,
+        conf: Some("/etc/etcd/etcd.conf".into()),
+        local,
+        image: None,
+    }
+}
+
+fn facts() -> ClusterRestoreFacts {
+    ClusterRestoreFacts {
+        connection: ConnectionSettings {
+            target: Endpoints {
+                endpoints: vec!["https://etcd-1:2379".into()],
+                ..Endpoints::default()
+            },
+            source: Source::Flags,
+        },
+        bundle: "/backups/b1".into(),
+        bundle_host: "master-0".into(),
+        data: RestoreData::Snapshot("/backups/b1/etcd-snapshot.db".into()),
+        stats: Some(SnapshotStats {
+            revision: 42,
+            total_keys: 90,
+            total_size: 1 << 20,
+            keys: Some(12),
+        }),
+        certificates: Ok(CertificatesRestore {
+            archive: "/backups/b1/certs-and-keys-master-0.tar".into(),
+            into: "/etc/origin/master".into(),
+            keep_old: "/var/lib/lifeboat/replaced.tar".into(),
+        }),
+        installation_archives: vec!["installation-files-master-0.tar".into()],
+        members: vec![member("etcd-1", true)],
+        disaster_recovery: false,
+        cluster_token: "etcd-cluster".into(),
+        etcdctl: "/usr/bin/etcdctl".into(),
+        selinux: Err("SELinux is not enabled on this host".into()),
+        owner: Ok("etcd:etcd".into()),
+    }
+}
+
+fn position(plan: &Plan, title_start: &str) -> usize {
+    plan.steps
+        .iter()
+        .position(|s| s.title.starts_with(title_start))
+        .unwrap_or_else(|| panic!("no step starting {title_start:?}"))
+}
+
+fn argv_of(step: &Step) -> Vec<String> {
+    match &step.action {
+        Action::Run(spec) => spec.argv.clone(),
+        other => panic!("not a command: {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_is_stopped_before_the_bundle_is_verified_and_nothing_restored_before_it_is_kept() {
+    let plan = plan_cluster_restore(&facts());
+    assert!(matches!(plan.steps[0].action, Action::VerifyBundle { .. }));
+    let order = [
+        "Verify the bundle",
+        "Prerequisites",
+        "Restore the certificates",
+        "Stop etcd",
+        "Wait until etcd is really down",
+        "Keep /var/lib/etcd as etcd.orig",
+        "Restore the etcd data",
+        "Give the data to the etcd user",
+        "Start etcd",
+        "Wait until etcd is healthy",
+        "Compare with the bundle",
+    ];
+    let positions: Vec<usize> = order.iter().map(|t| position(&plan, t)).collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "steps out of order: {positions:?}"
+    );
+    assert_eq!(
+        plan.steps.last().map(|s| &s.action),
+        Some(&Action::CompareWithBundle {
+            revision: 42,
+            keys: Some(12)
+        })
+    );
+    // Nothing is undone automatically: starting etcd on a half-restored directory is worse than
+    // leaving it stopped with the way back spelled out.
+    assert!(plan.steps.iter().all(|s| !s.always_run));
+}
+
+#[test]
+fn the_snapshot_is_restored_with_the_members_name_and_peer_url() {
+    let plan = plan_cluster_restore(&facts());
+    let step = &plan.steps[position(&plan, "Restore the etcd data")];
+    assert_eq!(step.risk, Risk::Destructive);
+    assert_eq!(
+        argv_of(step),
+        [
+            "/usr/bin/etcdctl",
+            "snapshot",
+            "restore",
+            "/backups/b1/etcd-snapshot.db",
+            "--name",
+            "etcd-1",
+            "--initial-cluster",
+            "etcd-1=https://etcd-1:2380",
+            "--initial-cluster-token",
+            "etcd-cluster",
+            "--initial-advertise-peer-urls",
+            "https://etcd-1:2380",
+            "--data-dir",
+            "/var/lib/etcd",
+        ]
+    );
+    assert!(
+        step.if_failed
+            .contains("mv /var/lib/etcd.orig /var/lib/etcd")
+    );
+}
+
+#[test]
+fn the_data_dir_moves_to_the_free_orig_name_and_is_never_deleted() {
+    let plan = plan_cluster_restore(&facts());
+    assert_eq!(
+        plan.steps[position(&plan, "Keep /var/lib/etcd")].action,
+        Action::MoveAside {
+            from: "/var/lib/etcd".into(),
+            to: "/var/lib/etcd.orig".into()
+        }
+    );
+    let taken = ["/var/lib/etcd.orig", "/var/lib/etcd.orig.1"];
+    assert_eq!(
+        free_keep_name(Path::new("/var/lib/etcd"), |p| taken
+            .iter()
+            .any(|t| Path::new(t) == p)),
+        PathBuf::from("/var/lib/etcd.orig.2")
+    );
+    let runbook = crate::plan::render_runbook(&plan);
+    assert!(!runbook.contains("rm -rf /var/lib/etcd "), "{runbook}");
+}
+
+#[test]
+fn a_missing_data_dir_has_nothing_to_keep() {
+    let mut facts = facts();
+    facts.members[0].keep_as = None;
+    let plan = plan_cluster_restore(&facts);
+    assert!(matches!(
+        &plan.steps[position(&plan, "Keep /var/lib/etcd")].action,
+        Action::Skip { reason } if reason.contains("does not exist")
+    ));
+}
+
+#[test]
+fn labels_come_from_the_kept_directory_and_are_skipped_with_a_reason_without_selinux() {
+    let plan = plan_cluster_restore(&facts());
+    assert!(matches!(
+        &plan.steps[position(&plan, "Restore the SELinux labels")].action,
+        Action::Skip { reason } if reason.contains("SELinux is not enabled")
+    ));
+    let mut with_selinux = facts();
+    with_selinux.selinux = Ok("/usr/bin/chcon".into());
+    let plan = plan_cluster_restore(&with_selinux);
+    assert_eq!(
+        argv_of(&plan.steps[position(&plan, "Restore the SELinux labels")]),
+        [
+            "/usr/bin/chcon",
+            "-R",
+            "--reference",
+            "/var/lib/etcd.orig",
+            "/var/lib/etcd"
+        ]
+    );
+    assert_eq!(
+        argv_of(&plan.steps[position(&plan, "Give the data to the etcd user")]),
+        ["chown", "-R", "etcd:etcd", "/var/lib/etcd"]
+    );
+    let mut no_user = facts();
+    no_user.owner = Err("there is no etcd user on this host".into());
+    let plan = plan_cluster_restore(&no_user);
+    assert!(matches!(
+        &plan.steps[position(&plan, "Give the data to the etcd user")].action,
+        Action::Skip { .. }
+    ));
+}
+
+#[test]
+fn a_data_dir_backup_is_copied_like_cp_rp_and_forms_a_new_cluster_once() {
+    let mut facts = facts();
+    facts.data = RestoreData::DataDir("/backups/b1/etcd-datadir".into());
+    let plan = plan_cluster_restore(&facts);
+    assert_eq!(
+        argv_of(&plan.steps[position(&plan, "Restore the etcd data")]),
+        ["cp", "-Rp", "/backups/b1/etcd-datadir", "/var/lib/etcd"]
+    );
+    let set = position(&plan, "Force a new cluster");
+    let first_start = position(&plan, "Start etcd");
+    let removed = position(&plan, "Remove the force flag");
+    let restart = plan
+        .steps
+        .iter()
+        .rposition(|s| s.title.starts_with("Start etcd"))
+        .expect("a second start");
+    assert!(set < first_start && first_start < removed && removed < restart);
+    assert_eq!(
+        plan.steps[removed].action,
+        Action::SetConfValue {
+            conf: "/etc/etcd/etcd.conf".into(),
+            key: FORCE_NEW_CLUSTER.into(),
+            value: None
+        }
+    );
+}
+
+#[test]
+fn a_stopped_container_is_restored_through_a_one_off_container_of_its_image() {
+    let mut facts = facts();
+    facts.members[0].service = EtcdService::Container("etcd_container".into());
+    facts.members[0].image = Some("registry/etcd:3.4".into());
+    let plan = plan_cluster_restore(&facts);
+    assert_eq!(
+        argv_of(&plan.steps[position(&plan, "Stop etcd")]),
+        ["docker", "stop", "etcd_container"]
+    );
+    let restore = argv_of(&plan.steps[position(&plan, "Restore the etcd data")]);
+    assert_eq!(
+        restore[..11],
+        [
+            "docker",
+            "run",
+            "--rm",
+            "-e",
+            "ETCDCTL_API=3",
+            "-v",
+            "/backups/b1:/backups/b1:ro",
+            "-v",
+            "/var/lib:/var/lib",
+            "registry/etcd:3.4",
+            "etcdctl"
+        ]
+    );
+    let inside = &plan.steps[position(&plan, "Check health from inside etcd_container")];
+    assert!(matches!(
+        &inside.action,
+        Action::Run(spec) if spec.target == Target::DockerExec { container: "etcd_container".into() }
+    ));
+}
+
+#[test]
+fn disaster_recovery_restores_every_member_with_one_new_token_and_lists_remote_commands() {
+    let mut facts = facts();
+    facts.disaster_recovery = true;
+    facts.cluster_token = "lifeboat-restore-1".into();
+    facts.members = vec![
+        member("etcd-1", true),
+        member("etcd-2", false),
+        member("etcd-3", false),
+    ];
+    let plan = plan_cluster_restore(&facts);
+    assert!(plan.summary.starts_with("DISASTER RECOVERY"));
+    let local = argv_of(&plan.steps[position(&plan, "Restore the etcd data")]);
+    assert!(
+        local.contains(
+            &"etcd-1=https://etcd-1:2380,etcd-2=https://etcd-2:2380,etcd-3=https://etcd-3:2380"
+                .to_string()
+        )
+    );
+    assert!(local.contains(&"lifeboat-restore-1".to_string()));
+    let remote = &plan.steps[position(&plan, "On the host of etcd-2")];
+    let Action::Manual { checklist } = &remote.action else {
+        panic!("remote members are a checklist");
+    };
+    assert!(
+        checklist
+            .iter()
+            .any(|c| c.contains("--name etcd-2") && c.contains("lifeboat-restore-1"))
+    );
+    // Remote members are restored before this host's member is stopped and started.
+    assert!(position(&plan, "On the host of etcd-3") < position(&plan, "Start etcd"));
+}

@@ -1,0 +1,74 @@
+//! How etcd runs on a host, and so how a procedure stops and starts it.
+
+use std::path::PathBuf;
+
+use crate::plan::CommandSpec;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EtcdService {
+    /// The RPM install: the `etcd` systemd unit reading `/etc/etcd/etcd.conf`.
+    Systemd,
+    /// A container-based install: the container runs etcd with the data dir mounted from the host.
+    Container(String),
+    /// A member of lifeboat's local sandbox, stopped and started by lifeboat itself.
+    Sandbox {
+        lifeboat: PathBuf,
+        dir: PathBuf,
+        member: String,
+    },
+}
+
+impl EtcdService {
+    /// Stops etcd cleanly (SIGTERM), as `systemctl stop` does.
+    pub fn stop_command(&self) -> CommandSpec {
+        match self {
+            EtcdService::Systemd => CommandSpec::local(["systemctl", "stop", "etcd"]),
+            EtcdService::Container(name) => CommandSpec::local(["docker", "stop", name.as_str()]),
+            EtcdService::Sandbox {
+                lifeboat,
+                dir,
+                member,
+            } => CommandSpec::local([
+                lifeboat.display().to_string(),
+                "sandbox".into(),
+                "stop".into(),
+                "--member".into(),
+                member.clone(),
+                "--dir".into(),
+                dir.display().to_string(),
+            ]),
+        }
+    }
+
+    /// Starts etcd without waiting for it to be healthy: a member of a restored multi-member
+    /// cluster cannot be healthy until enough of the others have started too, so waiting is a
+    /// step of its own.
+    pub fn start_command(&self) -> CommandSpec {
+        match self {
+            EtcdService::Systemd => CommandSpec::local(["systemctl", "start", "etcd"]),
+            EtcdService::Container(name) => CommandSpec::local(["docker", "start", name.as_str()]),
+            EtcdService::Sandbox {
+                lifeboat,
+                dir,
+                member,
+            } => CommandSpec::local([
+                lifeboat.display().to_string(),
+                "sandbox".into(),
+                "start".into(),
+                "--member".into(),
+                member.clone(),
+                "--no-wait".into(),
+                "--dir".into(),
+                dir.display().to_string(),
+            ]),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            EtcdService::Systemd => "the etcd systemd unit".into(),
+            EtcdService::Container(name) => format!("the etcd container {name}"),
+            EtcdService::Sandbox { member, .. } => format!("sandbox member {member}"),
+        }
+    }
+}
