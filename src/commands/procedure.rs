@@ -179,6 +179,7 @@ fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
                     ""
                 }
             );
+            println!("{}", plan.summary);
         }
         RunEvent::StepStarted { index } => {
             if let Some(step) = plan.steps.get(*index) {
