@@ -48,6 +48,11 @@ pub fn spawn_etcd(etcd: &Path, conf: &EtcdConf, log: &Path) -> Result<u32> {
 
 /// Whether `pid` is a live etcd process (not a zombie, not a recycled pid of something else).
 pub fn is_running(pid: u32) -> bool {
+    is_running_as(pid, "etcd")
+}
+
+/// Whether `pid` is a live process whose command name is `command`.
+pub fn is_running_as(pid: u32, command: &str) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
@@ -55,11 +60,11 @@ pub fn is_running(pid: u32) -> bool {
     let state = stat
         .rsplit_once(") ")
         .and_then(|(_, rest)| rest.chars().next());
-    let command = stat
+    let name = stat
         .split_once(" (")
-        .and_then(|(_, rest)| rest.split_once(')'))
+        .and_then(|(_, rest)| rest.rsplit_once(')'))
         .map(|(c, _)| c);
-    !matches!(state, Some('Z' | 'X') | None) && command == Some("etcd")
+    !matches!(state, Some('Z' | 'X') | None) && name == Some(command)
 }
 
 /// Sends `signal` and waits up to `grace` for the process to go away.
