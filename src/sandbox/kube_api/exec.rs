@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
 use super::discovery::core;
 use super::handlers::{ApiState, param};
@@ -180,6 +181,13 @@ where
                 return;
             }
         }
+        // A normal-closure code, not an empty close: client-go reads anything else as an
+        // error on the streams.
+        let normal = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        let _ = sink.send(Message::Close(Some(normal))).await;
         let _ = sink.close().await;
     });
     let piped = |wanted: bool| if wanted { Stdio::piped() } else { Stdio::null() };

@@ -40,10 +40,19 @@ impl ObjectRequest<'_> {
     pub fn param(&self, name: &str) -> Option<&str> {
         param(self.query, name)
     }
+    /// `dryRun=All` in the query, or (for a delete) in the DeleteOptions body.
     fn dry_run(&self) -> bool {
+        let in_body = || {
+            serde_json::from_slice::<Value>(self.body).is_ok_and(|options| {
+                options["dryRun"]
+                    .as_array()
+                    .is_some_and(|modes| modes.iter().any(|m| m == "All"))
+            })
+        };
         self.query
             .iter()
             .any(|(k, v)| k == "dryRun" && v == "All")
+            || (self.method == "DELETE" && in_body())
     }
 }
 
@@ -144,6 +153,9 @@ impl ApiState {
     }
 
     fn body_object(&self, request: &ObjectRequest) -> ApiResult<Value> {
+        if request.content_type.contains("protobuf") {
+            return super::protobuf::decode(request.body);
+        }
         parse_body(request.body)
     }
 

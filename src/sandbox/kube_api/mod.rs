@@ -14,6 +14,7 @@ mod exec;
 mod handlers;
 mod patch;
 mod pods;
+mod protobuf;
 mod routes;
 mod seed;
 mod selectors;
