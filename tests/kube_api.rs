@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
     ServiceAccount,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status as ExecStatus;
 use kube::api::{
     Api, AttachParams, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
 };
@@ -18,7 +19,6 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 use serde_json::json;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status as ExecStatus;
 use tokio::io::AsyncReadExt;
 
 async fn client_for(sandbox: &Sandbox, context: Option<&str>) -> Client {
@@ -59,7 +59,12 @@ fn dynamic(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource 
 async fn new_project(client: &Client, name: &str) {
     let requests: Api<DynamicObject> = Api::all_with(
         client.clone(),
-        &dynamic("project.openshift.io", "v1", "ProjectRequest", "projectrequests"),
+        &dynamic(
+            "project.openshift.io",
+            "v1",
+            "ProjectRequest",
+            "projectrequests",
+        ),
     );
     let request: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "project.openshift.io/v1",
@@ -172,11 +177,20 @@ fn kubectl_works_against_the_emulated_api_server() {
     std::fs::write(local.join("restored.txt"), "from the backup\n").expect("local file");
     let into = format!("ci/{pod}:/var/lib/jenkins/restored.txt");
     sandbox.kubectl_ok(&["cp", path(&local.join("restored.txt")), &into]);
-    let inside = sandbox.kubectl_ok(&["exec", "-n", "ci", &pod, "--", "cat", "/var/lib/jenkins/restored.txt"]);
+    let inside = sandbox.kubectl_ok(&[
+        "exec",
+        "-n",
+        "ci",
+        &pod,
+        "--",
+        "cat",
+        "/var/lib/jenkins/restored.txt",
+    ]);
     assert_eq!(inside, "from the backup\n");
     let out_of = format!("ci/{pod}:/var/lib/jenkins");
     sandbox.kubectl_ok(&["cp", &out_of, path(&local.join("jenkins"))]);
-    let copied = std::fs::read_to_string(local.join("jenkins/config.xml")).expect("seeded config.xml copied out");
+    let copied = std::fs::read_to_string(local.join("jenkins/config.xml"))
+        .expect("seeded config.xml copied out");
     assert!(copied.contains("<hudson>"));
     assert_eq!(
         std::fs::read_to_string(local.join("jenkins/x")).expect("x copied out"),
@@ -185,7 +199,14 @@ fn kubectl_works_against_the_emulated_api_server() {
 
     // `kubectl scale` goes through the scale subresource.
     sandbox.kubectl_ok(&["scale", "-n", "ci", "dc/jenkins", "--replicas=0"]);
-    let none = sandbox.kubectl_ok(&["get", "pods", "-n", "ci", "-o", "jsonpath={.items[*].metadata.name}"]);
+    let none = sandbox.kubectl_ok(&[
+        "get",
+        "pods",
+        "-n",
+        "ci",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ]);
     assert_eq!(none, "");
 }
 
@@ -201,7 +222,10 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), "shop");
 
     let created = configmaps
-        .create(&PostParams::default(), &configmap("one", json!({"app": "a"})))
+        .create(
+            &PostParams::default(),
+            &configmap("one", json!({"app": "a"})),
+        )
         .await
         .expect("created");
     let meta = &created.metadata;
@@ -216,7 +240,10 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
         .await
         .expect_err("a second create fails");
     let status = api_error(again);
-    assert_eq!((status.code, status.reason.as_str()), (409, "AlreadyExists"));
+    assert_eq!(
+        (status.code, status.reason.as_str()),
+        (409, "AlreadyExists")
+    );
 
     // 404 NotFound
     let status = api_error(configmaps.get("nope").await.expect_err("missing"));
@@ -240,7 +267,10 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
         .expect("replaced");
     assert_eq!(updated.metadata.generation, Some(2));
     assert_eq!(updated.metadata.uid, created.metadata.uid);
-    assert_ne!(updated.metadata.resource_version, created.metadata.resource_version);
+    assert_ne!(
+        updated.metadata.resource_version,
+        created.metadata.resource_version
+    );
     let stale = configmaps
         .replace("one", &PostParams::default(), &changed)
         .await
@@ -257,13 +287,21 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
         .await
         .expect("patched");
     assert_eq!(
-        patched.metadata.labels.expect("labels").get("tier").map(String::as_str),
+        patched
+            .metadata
+            .labels
+            .expect("labels")
+            .get("tier")
+            .map(String::as_str),
         Some("front")
     );
 
     // Label and field selectors, and the list's resourceVersion
     configmaps
-        .create(&PostParams::default(), &configmap("two", json!({"app": "b"})))
+        .create(
+            &PostParams::default(),
+            &configmap("two", json!({"app": "b"})),
+        )
         .await
         .expect("created");
     let names = |list: kube::core::ObjectList<ConfigMap>| -> BTreeSet<String> {
@@ -291,13 +329,25 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
 
     // dryRun=All answers as if, and leaves nothing behind
     let dry = configmaps
-        .create(&PostParams { dry_run: true, ..Default::default() }, &configmap("ghost", json!({})))
+        .create(
+            &PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &configmap("ghost", json!({})),
+        )
         .await
         .expect("dry run create");
     assert_eq!(dry.metadata.name.as_deref(), Some("ghost"));
     assert!(configmaps.get_opt("ghost").await.expect("get").is_none());
     configmaps
-        .delete("one", &DeleteParams { dry_run: true, ..Default::default() })
+        .delete(
+            "one",
+            &DeleteParams {
+                dry_run: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("dry run delete");
     assert!(configmaps.get_opt("one").await.expect("get").is_some());
@@ -307,7 +357,11 @@ async fn server_owns_metadata_and_answers_errors_as_status() {
     assert!(output.status.success(), "{}", text(&output));
     let output = sandbox.sandbox(&["up"]);
     assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("emulated Kubernetes/OpenShift API server"), "{}", text(&output));
+    assert!(
+        text(&output).contains("emulated Kubernetes/OpenShift API server"),
+        "{}",
+        text(&output)
+    );
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), "shop");
     let kept = configmaps.get("one").await.expect("kept across a restart");
     assert_eq!(kept.metadata.uid, created.metadata.uid);
@@ -345,7 +399,10 @@ async fn projects_get_service_accounts_tokens_addresses_and_volumes() {
         .expect("a token secret listed");
     let secrets: Api<Secret> = Api::namespaced(client.clone(), "restored");
     let token = secrets.get(&token_name).await.expect("token secret");
-    assert_eq!(token.type_.as_deref(), Some("kubernetes.io/service-account-token"));
+    assert_eq!(
+        token.type_.as_deref(),
+        Some("kubernetes.io/service-account-token")
+    );
     let data = token.data.expect("data");
     assert!(data.contains_key("token") && data.contains_key("ca.crt"));
 
@@ -366,7 +423,12 @@ async fn projects_get_service_accounts_tokens_addresses_and_volumes() {
         .create(&PostParams::default(), &service("b", None))
         .await
         .expect("b");
-    let ip = |s: &Service| s.spec.as_ref().and_then(|s| s.cluster_ip.clone()).expect("clusterIP");
+    let ip = |s: &Service| {
+        s.spec
+            .as_ref()
+            .and_then(|s| s.cluster_ip.clone())
+            .expect("clusterIP")
+    };
     assert!(ip(&a).starts_with("172.30."));
     assert_ne!(ip(&a), ip(&b));
     let taken = services
@@ -382,7 +444,10 @@ async fn projects_get_service_accounts_tokens_addresses_and_volumes() {
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
     }))
     .expect("a PVC");
-    claims.create(&PostParams::default(), &claim).await.expect("pvc");
+    claims
+        .create(&PostParams::default(), &claim)
+        .await
+        .expect("pvc");
     let bound = claims.get("data").await.expect("pvc");
     let volume = bound.spec.and_then(|s| s.volume_name).expect("volumeName");
     assert_eq!(bound.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
@@ -403,19 +468,26 @@ async fn projects_get_service_accounts_tokens_addresses_and_volumes() {
         .expect("list");
     assert!(left.items.is_empty());
     let secrets_left: Api<Secret> = Api::all(client.clone());
-    assert!(secrets_left
-        .list(&ListParams::default().fields("metadata.namespace=restored"))
-        .await
-        .expect("list")
-        .items
-        .is_empty());
+    assert!(
+        secrets_left
+            .list(&ListParams::default().fields("metadata.namespace=restored"))
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
     assert!(volumes.get_opt(&volume).await.expect("pv").is_none());
 
     // The same again, with ProjectRequest's 409 on an existing project.
     new_project(&client, "restored").await;
     let requests: Api<DynamicObject> = Api::all_with(
         client.clone(),
-        &dynamic("project.openshift.io", "v1", "ProjectRequest", "projectrequests"),
+        &dynamic(
+            "project.openshift.io",
+            "v1",
+            "ProjectRequest",
+            "projectrequests",
+        ),
     );
     let again: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest",
@@ -427,7 +499,10 @@ async fn projects_get_service_accounts_tokens_addresses_and_volumes() {
         .await
         .expect_err("exists");
     let status = api_error(exists);
-    assert_eq!((status.code, status.reason.as_str()), (409, "AlreadyExists"));
+    assert_eq!(
+        (status.code, status.reason.as_str()),
+        (409, "AlreadyExists")
+    );
 }
 
 async fn run(pods: &Api<Pod>, pod: &str, script: &str) -> (String, Option<ExecStatus>) {
@@ -480,7 +555,12 @@ async fn controllers_keep_pods_and_volumes_keep_data() {
     assert!(ready);
 
     // Data on the PVC survives the pod; an exit code comes back through the error channel.
-    let (out, status) = run(&pods, &first[0], "echo kept > /var/lib/jenkins/marker; cat /var/lib/jenkins/marker").await;
+    let (out, status) = run(
+        &pods,
+        &first[0],
+        "echo kept > /var/lib/jenkins/marker; cat /var/lib/jenkins/marker",
+    )
+    .await;
     assert_eq!(out, "kept\n");
     assert_eq!(status.and_then(|s| s.status).as_deref(), Some("Success"));
     let (_, status) = run(&pods, &first[0], "exit 4").await;
@@ -493,7 +573,9 @@ async fn controllers_keep_pods_and_volumes_keep_data() {
         .expect("cause");
     assert_eq!(cause.message.as_deref(), Some("4"));
 
-    pods.delete(&first[0], &DeleteParams::default()).await.expect("pod deleted");
+    pods.delete(&first[0], &DeleteParams::default())
+        .await
+        .expect("pod deleted");
     let second = running_pods(&pods, "deploymentconfig=jenkins").await;
     assert_eq!(second.len(), 1);
     assert_ne!(second, first, "a new pod replaces the deleted one");
@@ -504,12 +586,25 @@ async fn controllers_keep_pods_and_volumes_keep_data() {
     let dcs: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         "ci",
-        &dynamic("apps.openshift.io", "v1", "DeploymentConfig", "deploymentconfigs"),
+        &dynamic(
+            "apps.openshift.io",
+            "v1",
+            "DeploymentConfig",
+            "deploymentconfigs",
+        ),
     );
     let scale = |n: u32| Patch::Merge(json!({"spec": {"replicas": n}}));
-    dcs.patch("jenkins", &PatchParams::default(), &scale(0)).await.expect("scaled down");
-    assert!(running_pods(&pods, "deploymentconfig=jenkins").await.is_empty());
-    dcs.patch("jenkins", &PatchParams::default(), &scale(1)).await.expect("scaled up");
+    dcs.patch("jenkins", &PatchParams::default(), &scale(0))
+        .await
+        .expect("scaled down");
+    assert!(
+        running_pods(&pods, "deploymentconfig=jenkins")
+            .await
+            .is_empty()
+    );
+    dcs.patch("jenkins", &PatchParams::default(), &scale(1))
+        .await
+        .expect("scaled up");
     let third = running_pods(&pods, "deploymentconfig=jenkins").await;
     assert_eq!(third.len(), 1);
     let (out, _) = run(&pods, &third[0], "cat /var/lib/jenkins/marker").await;
@@ -519,18 +614,30 @@ async fn controllers_keep_pods_and_volumes_keep_data() {
     let shop: Api<Pod> = Api::namespaced(client.clone(), "shop");
     let web = running_pods(&shop, "app=shop,tier=web").await;
     assert_eq!(web.len(), 2, "the web Deployment asks for two replicas");
-    let (out, _) = run(&shop, &web[0], "echo temp > /var/cache/shop/t; cat /var/cache/shop/t").await;
+    let (out, _) = run(
+        &shop,
+        &web[0],
+        "echo temp > /var/cache/shop/t; cat /var/cache/shop/t",
+    )
+    .await;
     assert_eq!(out, "temp\n");
     let (conf, _) = run(&shop, &web[0], "cat /etc/nginx/conf.d/default.conf").await;
     assert!(conf.contains("proxy_pass"), "configMap volume: {conf}");
-    shop.delete(&web[0], &DeleteParams::default()).await.expect("deleted");
+    shop.delete(&web[0], &DeleteParams::default())
+        .await
+        .expect("deleted");
     let replacement: Vec<String> = running_pods(&shop, "app=shop,tier=web")
         .await
         .into_iter()
         .filter(|p| !web.contains(p))
         .collect();
     assert_eq!(replacement.len(), 1);
-    let (out, _) = run(&shop, &replacement[0], "cat /var/cache/shop/t 2>/dev/null || echo gone").await;
+    let (out, _) = run(
+        &shop,
+        &replacement[0],
+        "cat /var/cache/shop/t 2>/dev/null || echo gone",
+    )
+    .await;
     assert_eq!(out, "gone\n");
 
     // A Deployment's pods carry its template labels and a ReplicaSet owner.
@@ -562,6 +669,13 @@ async fn credentials_are_required_and_a_token_works() {
 
     let with_token = client_for(&sandbox, Some("sandbox-token")).await;
     let namespaces: Api<Namespace> = Api::all(with_token);
-    let list = namespaces.list(&ListParams::default()).await.expect("token accepted");
-    assert!(list.items.iter().any(|n| n.metadata.name.as_deref() == Some("ci")));
+    let list = namespaces
+        .list(&ListParams::default())
+        .await
+        .expect("token accepted");
+    assert!(
+        list.items
+            .iter()
+            .any(|n| n.metadata.name.as_deref() == Some("ci"))
+    );
 }

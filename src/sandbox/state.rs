@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 
-use crate::connection::{ConnectionSettings, Endpoints, Source};
 use super::kube_api::{KubeApiProcess, kubeconfig_path};
+use crate::connection::{ConnectionSettings, Endpoints, Source};
 use crate::fsutil::write_atomically;
 
 const STATE_FILE: &str = "sandbox.json";

@@ -42,7 +42,10 @@ fn valid_name(name: &str, label: bool) -> bool {
 /// Checks and defaults for a create; fills `generateName`.
 pub fn admit_create(store: &mut Store, resource: &Resource, object: &mut Value) -> ApiResult<()> {
     if name_of(object).is_empty() {
-        if let Some(base) = object["metadata"]["generateName"].as_str().map(String::from) {
+        if let Some(base) = object["metadata"]["generateName"]
+            .as_str()
+            .map(String::from)
+        {
             let suffix = store.fresh_suffix();
             object["metadata"]["name"] = json!(format!("{base}{suffix}"));
         }
@@ -78,7 +81,10 @@ pub fn admit_create(store: &mut Store, resource: &Resource, object: &mut Value) 
             object["status"] = json!({"loadBalancer": {}});
         }
         "PersistentVolumeClaim" => object["status"] = json!({"phase": "Pending"}),
-        "Deployment" | "DeploymentConfig" | "ReplicaSet" | "ReplicationController"
+        "Deployment"
+        | "DeploymentConfig"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "StatefulSet"
             if object["spec"]["replicas"].is_null() =>
         {
@@ -167,15 +173,10 @@ fn validate(resource: &Resource, object: &Value) -> ApiResult<()> {
     let spec = &object["spec"];
     let empty = |v: &Value| v.as_array().is_none_or(Vec::is_empty);
     match resource.kind {
-        "Pod" if empty(&spec["containers"]) => Err(invalid(
-            resource,
-            name,
-            "spec.containers",
-            "Required value",
-        )),
-        "Service"
-            if empty(&spec["ports"]) && spec["clusterIP"].as_str() != Some("None") =>
-        {
+        "Pod" if empty(&spec["containers"]) => {
+            Err(invalid(resource, name, "spec.containers", "Required value"))
+        }
+        "Service" if empty(&spec["ports"]) && spec["clusterIP"].as_str() != Some("None") => {
             Err(invalid(resource, name, "spec.ports", "Required value"))
         }
         "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => {
@@ -196,20 +197,22 @@ fn validate(resource: &Resource, object: &Value) -> ApiResult<()> {
             }
         }
         "ConfigMap" | "Secret" => {
-            let bad = ["data", "stringData", "binaryData"].iter().find_map(|field| {
-                object[*field]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, _)| k)
-                    .find(|k| {
-                        k.is_empty()
-                            || !k
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-                    })
-                    .map(|k| format!("{field}[{k}]"))
-            });
+            let bad = ["data", "stringData", "binaryData"]
+                .iter()
+                .find_map(|field| {
+                    object[*field]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k)
+                        .find(|k| {
+                            k.is_empty()
+                                || !k
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+                        })
+                        .map(|k| format!("{field}[{k}]"))
+                });
             match bad {
                 Some(field) => Err(invalid(
                     resource,
@@ -255,9 +258,8 @@ fn allocate_cluster_ip(store: &Store, resource: &Resource, object: &Value) -> Ap
         }
         _ => {}
     }
-    next_free(SERVICE_NETWORK, &used).ok_or_else(|| {
-        ApiError::Internal("the service network 172.30.0.0/16 is full".into())
-    })
+    next_free(SERVICE_NETWORK, &used)
+        .ok_or_else(|| ApiError::Internal("the service network 172.30.0.0/16 is full".into()))
 }
 
 fn next_free((a, b): (u8, u8), used: &BTreeSet<String>) -> Option<String> {
@@ -288,9 +290,7 @@ fn run_pod(store: &Store, pod: &mut Value) {
             })
         })
         .collect();
-    let condition = |kind: &str| {
-        json!({"type": kind, "status": "True", "lastProbeTime": null, "lastTransitionTime": started})
-    };
+    let condition = |kind: &str| json!({"type": kind, "status": "True", "lastProbeTime": null, "lastTransitionTime": started});
     pod["status"] = json!({
         "phase": "Running",
         "hostIP": NODE_IP,
@@ -319,6 +319,9 @@ mod tests {
     #[test]
     fn next_free_skips_used_addresses() {
         let used: BTreeSet<String> = ["172.30.1.1".to_string()].into();
-        assert_eq!(next_free(SERVICE_NETWORK, &used).as_deref(), Some("172.30.1.2"));
+        assert_eq!(
+            next_free(SERVICE_NETWORK, &used).as_deref(),
+            Some("172.30.1.2")
+        );
     }
 }

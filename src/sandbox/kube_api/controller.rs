@@ -369,7 +369,8 @@ fn bind_claims(store: &mut Store) -> bool {
             changed |= update(store, volumes, volume);
         }
         claim["spec"]["volumeName"] = json!(volume_name);
-        claim["status"] = json!({"phase": "Bound", "accessModes": access, "capacity": {"storage": capacity}});
+        claim["status"] =
+            json!({"phase": "Bound", "accessModes": access, "capacity": {"storage": capacity}});
         changed |= update(store, claims, claim);
     }
     changed
@@ -413,7 +414,11 @@ fn collect_garbage(store: &mut Store) -> bool {
             continue;
         };
         let held = store
-            .get(claims, claim["namespace"].as_str().unwrap_or(""), claim_name)
+            .get(
+                claims,
+                claim["namespace"].as_str().unwrap_or(""),
+                claim_name,
+            )
             .is_some_and(|c| claim["uid"].is_null() || c["metadata"]["uid"] == claim["uid"]);
         if !held && volume["spec"]["persistentVolumeReclaimPolicy"] == "Delete" {
             changed |= store

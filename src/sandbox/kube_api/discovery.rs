@@ -113,7 +113,14 @@ const RBAC: &str = "rbac.authorization.k8s.io";
 pub const RESOURCES: &[Resource] = &[
     with_status(kind("", "v1", "Namespace", "namespaces", &["ns"], false)),
     with_status(in_all(kind("", "v1", "Pod", "pods", &["po"], true))),
-    with_status(in_all(kind("", "v1", "Service", "services", &["svc"], true))),
+    with_status(in_all(kind(
+        "",
+        "v1",
+        "Service",
+        "services",
+        &["svc"],
+        true,
+    ))),
     kind("", "v1", "ConfigMap", "configmaps", &["cm"], true),
     kind("", "v1", "Secret", "secrets", &[], true),
     kind("", "v1", "ServiceAccount", "serviceaccounts", &["sa"], true),
@@ -216,7 +223,14 @@ pub const RESOURCES: &[Resource] = &[
     kind(PROJECT_GROUP, "v1", "Project", "projects", &[], false),
     Resource {
         verbs: Verbs::CreateOnly,
-        ..kind(PROJECT_GROUP, "v1", "ProjectRequest", "projectrequests", &[], false)
+        ..kind(
+            PROJECT_GROUP,
+            "v1",
+            "ProjectRequest",
+            "projectrequests",
+            &[],
+            false,
+        )
     },
     with_status(in_all(kind(
         "route.openshift.io",
@@ -313,12 +327,15 @@ pub fn group_list() -> Value {
 
 /// `GET /apis/GROUP`.
 pub fn group(name: &str) -> Option<Value> {
-    groups().into_iter().find(|(g, _)| *g == name).map(|(g, v)| {
-        let mut entry = group_entry(g, v);
-        entry["kind"] = json!("APIGroup");
-        entry["apiVersion"] = json!("v1");
-        entry
-    })
+    groups()
+        .into_iter()
+        .find(|(g, _)| *g == name)
+        .map(|(g, v)| {
+            let mut entry = group_entry(g, v);
+            entry["kind"] = json!("APIGroup");
+            entry["apiVersion"] = json!("v1");
+            entry
+        })
 }
 
 /// `GET /api/v1` or `GET /apis/GROUP/VERSION`: every resource with its verbs, kind, short
@@ -407,6 +424,9 @@ mod tests {
         assert!(names.contains(&"pods/exec"));
         assert!(names.contains(&"replicationcontrollers/scale"));
         assert_eq!(core("configmaps").kind, "ConfigMap");
-        assert_eq!(named("apps.openshift.io", "deploymentconfigs").kind, "DeploymentConfig");
+        assert_eq!(
+            named("apps.openshift.io", "deploymentconfigs").kind,
+            "DeploymentConfig"
+        );
     }
 }

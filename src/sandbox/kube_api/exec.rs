@@ -169,8 +169,11 @@ async fn pump(mut from: impl AsyncRead + Unpin, channel: u8, to: mpsc::Sender<Me
     }
 }
 
-async fn session<S>(socket: WebSocketStream<S>, mut command: tokio::process::Command, streams: Streams)
-where
+async fn session<S>(
+    socket: WebSocketStream<S>,
+    mut command: tokio::process::Command,
+    streams: Streams,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut incoming) = socket.split();
@@ -190,7 +193,13 @@ where
         let _ = sink.send(Message::Close(Some(normal))).await;
         let _ = sink.close().await;
     });
-    let piped = |wanted: bool| if wanted { Stdio::piped() } else { Stdio::null() };
+    let piped = |wanted: bool| {
+        if wanted {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        }
+    };
     command
         .stdin(piped(streams.stdin))
         .stdout(piped(streams.stdout))
@@ -203,7 +212,9 @@ where
                 "metadata": {}, "status": "Failure", "reason": "InternalError",
                 "message": format!("the emulated pod could not run the command (it needs root for its mount namespace and chroot): {error}"),
             });
-            let _ = to_client.send(frame(ERROR, status.to_string().as_bytes())).await;
+            let _ = to_client
+                .send(frame(ERROR, status.to_string().as_bytes()))
+                .await;
             drop(to_client);
             let _ = writer.await;
             return;

@@ -49,9 +49,7 @@ impl ObjectRequest<'_> {
                     .is_some_and(|modes| modes.iter().any(|m| m == "All"))
             })
         };
-        self.query
-            .iter()
-            .any(|(k, v)| k == "dryRun" && v == "All")
+        self.query.iter().any(|(k, v)| k == "dryRun" && v == "All")
             || (self.method == "DELETE" && in_body())
     }
 }
@@ -143,9 +141,7 @@ impl ApiState {
                 })
                 .map(|v| (200, v))
             }
-            ("PATCH", Some(name), sub) => self
-                .patch(request, name, sub)
-                .map(|v| (200, v)),
+            ("PATCH", Some(name), sub) => self.patch(request, name, sub).map(|v| (200, v)),
             ("DELETE", Some(name), None) => self.delete(request, name).map(|v| (200, v)),
             ("DELETE", None, None) => self.delete_collection(request).map(|v| (200, v)),
             _ => Err(ApiError::MethodNotAllowed),
@@ -337,7 +333,9 @@ pub fn parse_body(body: &[u8]) -> ApiResult<Value> {
             if v.is_object() {
                 Ok(v)
             } else {
-                Err(ApiError::BadRequest("the request body is not an object".into()))
+                Err(ApiError::BadRequest(
+                    "the request body is not an object".into(),
+                ))
             }
         })
 }

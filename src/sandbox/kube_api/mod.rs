@@ -25,9 +25,8 @@ mod table;
 mod tls;
 mod watch;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -138,33 +137,22 @@ pub async fn start(dir: &Path, previous: Option<KubeApiProcess>) -> Result<KubeA
         write_credentials(dir, port)?;
     }
     std::fs::create_dir_all(&kube).wrap_err_with(|| format!("creating {}", kube.display()))?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log_path(dir))
-        .wrap_err_with(|| format!("opening {}", log_path(dir).display()))?;
-    let stderr = log.try_clone().wrap_err("duplicating the log handle")?;
     let exe = std::env::current_exe().wrap_err("finding the lifeboat binary")?;
     let mut command = Command::new(exe);
     command
-        .args(["sandbox", "serve-kube", "--port", &port.to_string(), "--dir"])
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(stderr);
-    // SAFETY: setsid is async-signal-safe; it detaches the server from lifeboat's session as
-    // the etcd members are.
-    unsafe {
-        command.pre_exec(|| {
-            nix::unistd::setsid()
-                .map(|_| ())
-                .map_err(std::io::Error::from)
-        });
-    }
-    let child = command.spawn().wrap_err("starting the emulated API server")?;
+        .args([
+            "sandbox",
+            "serve-kube",
+            "--port",
+            &port.to_string(),
+            "--dir",
+        ])
+        .arg(dir);
+    let pid = super::process::spawn_detached(command, &log_path(dir))
+        .wrap_err("starting the emulated API server")?;
     let process = KubeApiProcess {
         port,
-        pid: Some(child.id()),
+        pid: Some(pid),
     };
     if let Err(error) = wait_until_ready(dir, &process).await {
         stop(&mut process.clone());
@@ -220,10 +208,12 @@ async fn ready(dir: &Path) -> bool {
 pub async fn client(dir: &Path) -> Result<kube::Client> {
     let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig_path(dir))
         .wrap_err("reading the sandbox kubeconfig")?;
-    let config =
-        kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
-            .await
-            .wrap_err("loading the sandbox kubeconfig")?;
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .wrap_err("loading the sandbox kubeconfig")?;
     kube::Client::try_from(config).wrap_err("building a kube client")
 }
 

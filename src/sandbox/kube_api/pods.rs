@@ -87,7 +87,8 @@ impl PodFiles {
             .collect();
         for volume in &volumes {
             let dir = self.volume_dir(volume);
-            std::fs::create_dir_all(&dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .wrap_err_with(|| format!("creating {}", dir.display()))?;
         }
         remove_others(&self.root.join("volumes"), &volumes)
     }
@@ -112,25 +113,34 @@ impl PodFiles {
             std::fs::File::create(rootfs.join("dev").join(device))
                 .wrap_err("creating a device mount point")?;
         }
-        std::fs::write(
-            rootfs.join("etc/passwd"),
-            "root:x:0:0:root:/root:/bin/sh\n",
-        )
-        .wrap_err("writing the pod's /etc/passwd")?;
+        std::fs::write(rootfs.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+            .wrap_err("writing the pod's /etc/passwd")?;
         std::fs::write(rootfs.join("etc/group"), "root:x:0:\n")
             .wrap_err("writing the pod's /etc/group")?;
         std::fs::write(rootfs.join("etc/hostname"), format!("{}\n", name_of(pod)))
             .wrap_err("writing the pod's /etc/hostname")?;
         for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
-            let dir = self.pod_dir(pod).join("volumes").join(volume["name"].as_str().unwrap_or("_"));
-            std::fs::create_dir_all(&dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+            let dir = self
+                .pod_dir(pod)
+                .join("volumes")
+                .join(volume["name"].as_str().unwrap_or("_"));
+            std::fs::create_dir_all(&dir)
+                .wrap_err_with(|| format!("creating {}", dir.display()))?;
             let source = if volume["configMap"].is_object() {
                 store
-                    .get(core("configmaps"), namespace_of(pod), volume["configMap"]["name"].as_str().unwrap_or(""))
+                    .get(
+                        core("configmaps"),
+                        namespace_of(pod),
+                        volume["configMap"]["name"].as_str().unwrap_or(""),
+                    )
                     .map(|cm| (cm["data"].clone(), false))
             } else if volume["secret"].is_object() {
                 store
-                    .get(core("secrets"), namespace_of(pod), volume["secret"]["secretName"].as_str().unwrap_or(""))
+                    .get(
+                        core("secrets"),
+                        namespace_of(pod),
+                        volume["secret"]["secretName"].as_str().unwrap_or(""),
+                    )
                     .map(|s| (s["data"].clone(), true))
             } else {
                 None
@@ -149,7 +159,10 @@ impl PodFiles {
         }
         for container in pod["spec"]["containers"].as_array().into_iter().flatten() {
             for mount in container["volumeMounts"].as_array().into_iter().flatten() {
-                let inside = mount["mountPath"].as_str().unwrap_or("/").trim_start_matches('/');
+                let inside = mount["mountPath"]
+                    .as_str()
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
                 std::fs::create_dir_all(rootfs.join(inside)).wrap_err("creating a mount point")?;
             }
         }
@@ -157,13 +170,21 @@ impl PodFiles {
     }
 
     /// Where each of a container's volume mounts comes from on the host.
-    fn mounts(&self, store: &Store, pod: &Value, container: &Value) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    fn mounts(
+        &self,
+        store: &Store,
+        pod: &Value,
+        container: &Value,
+    ) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         let rootfs = self.rootfs(pod);
         let mut mounts: Vec<(PathBuf, PathBuf)> = DEVICES
             .iter()
             .map(|d| (Path::new("/dev").join(d), rootfs.join("dev").join(d)))
             .collect();
-        let volumes = pod["spec"]["volumes"].as_array().cloned().unwrap_or_default();
+        let volumes = pod["spec"]["volumes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         for mount in container["volumeMounts"].as_array().into_iter().flatten() {
             let name = mount["name"].as_str().unwrap_or("");
             let volume = volumes
@@ -180,7 +201,10 @@ impl PodFiles {
                 }
                 None => self.pod_dir(pod).join("volumes").join(name),
             };
-            let inside = mount["mountPath"].as_str().unwrap_or("/").trim_start_matches('/');
+            let inside = mount["mountPath"]
+                .as_str()
+                .unwrap_or("/")
+                .trim_start_matches('/');
             mounts.push((source, rootfs.join(inside)));
         }
         Ok(mounts)
@@ -195,12 +219,21 @@ impl PodFiles {
         container: Option<&str>,
         argv: &[String],
     ) -> Result<tokio::process::Command, String> {
-        let containers = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
+        let containers = pod["spec"]["containers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let chosen = match container {
             Some(name) => containers.iter().find(|c| c["name"] == name),
             None => containers.first(),
         }
-        .ok_or_else(|| format!("container {} is not valid for pod {}", container.unwrap_or(""), name_of(pod)))?;
+        .ok_or_else(|| {
+            format!(
+                "container {} is not valid for pod {}",
+                container.unwrap_or(""),
+                name_of(pod)
+            )
+        })?;
         let program = argv.first().ok_or("no command given")?;
         let rootfs = self.rootfs(pod);
         if !rootfs.exists() {
@@ -220,7 +253,9 @@ impl PodFiles {
             ("HOSTNAME", name_of(pod)),
         ]);
         for variable in chosen["env"].as_array().into_iter().flatten() {
-            if let (Some(name), Some(value)) = (variable["name"].as_str(), variable["value"].as_str()) {
+            if let (Some(name), Some(value)) =
+                (variable["name"].as_str(), variable["value"].as_str())
+            {
                 command.env(name, value);
             }
         }
@@ -267,7 +302,8 @@ fn remove_others(dir: &Path, keep: &BTreeSet<String>) -> Result<()> {
     for entry in entries.flatten() {
         if !keep.contains(&entry.file_name().to_string_lossy().into_owned()) {
             let path = entry.path();
-            std::fs::remove_dir_all(&path).wrap_err_with(|| format!("removing {}", path.display()))?;
+            std::fs::remove_dir_all(&path)
+                .wrap_err_with(|| format!("removing {}", path.display()))?;
         }
     }
     Ok(())

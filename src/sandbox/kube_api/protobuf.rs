@@ -151,7 +151,10 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
             _ => {}
         }
     }
-    if !matches!(kind.as_str(), "Namespace" | "ConfigMap" | "Secret" | "ServiceAccount") {
+    if !matches!(
+        kind.as_str(),
+        "Namespace" | "ConfigMap" | "Secret" | "ServiceAccount"
+    ) {
         return Err(unsupported(&kind));
     }
     let mut object = decode_object(&kind, raw).ok_or_else(|| unsupported("malformed object"))?;
@@ -177,7 +180,12 @@ mod tests {
         let entry = [message(1, b"mode"), message(2, b"rehearsal")].concat();
         let object = [message(1, &meta), message(2, &entry)].concat();
         let type_meta = [message(1, b"v1"), message(2, b"ConfigMap")].concat();
-        let body = [b"k8s\0".to_vec(), message(1, &type_meta), message(2, &object)].concat();
+        let body = [
+            b"k8s\0".to_vec(),
+            message(1, &type_meta),
+            message(2, &object),
+        ]
+        .concat();
         let decoded = decode(&body).expect("decodes");
         assert_eq!(decoded["metadata"]["name"], "settings");
         assert_eq!(decoded["metadata"]["namespace"], "drill");

@@ -15,14 +15,26 @@ use super::routes::ObjectPath;
 use super::store::{Store, namespace_of};
 
 const DOCUMENTS: [(&str, &str); 3] = [
-    ("cluster.yaml", include_str!("../../../assets/sandbox/cluster.yaml")),
-    ("projects/ci.yaml", include_str!("../../../assets/sandbox/projects/ci.yaml")),
-    ("projects/shop.yaml", include_str!("../../../assets/sandbox/projects/shop.yaml")),
+    (
+        "cluster.yaml",
+        include_str!("../../../assets/sandbox/cluster.yaml"),
+    ),
+    (
+        "projects/ci.yaml",
+        include_str!("../../../assets/sandbox/projects/ci.yaml"),
+    ),
+    (
+        "projects/shop.yaml",
+        include_str!("../../../assets/sandbox/projects/shop.yaml"),
+    ),
 ];
 
 /// Files put on the Jenkins PVC: (path under /var/lib/jenkins, contents).
 const JENKINS_HOME: [(&str, &str); 2] = [
-    ("config.xml", include_str!("../../../assets/sandbox/jenkins-home/config.xml")),
+    (
+        "config.xml",
+        include_str!("../../../assets/sandbox/jenkins-home/config.xml"),
+    ),
     (
         "jobs/nightly/config.xml",
         include_str!("../../../assets/sandbox/jenkins-home/jobs/nightly/config.xml"),
@@ -49,7 +61,8 @@ fn create(store: &mut Store, object: Value) -> Result<(), String> {
             namespace_from_project(&object, kind == "ProjectRequest"),
         ),
         _ => (
-            by_kind(api_version, kind).ok_or_else(|| format!("unknown kind {api_version} {kind}"))?,
+            by_kind(api_version, kind)
+                .ok_or_else(|| format!("unknown kind {api_version} {kind}"))?,
             object,
         ),
     };

@@ -167,9 +167,7 @@ async fn respond(
         Route::CoreVersions => json_response(200, &discovery::core_versions()),
         Route::GroupList => json_response(200, &discovery::group_list()),
         Route::Group(group) => found(discovery::group(&group)),
-        Route::ResourceList { group, version } => {
-            found(discovery::resource_list(&group, &version))
-        }
+        Route::ResourceList { group, version } => found(discovery::resource_list(&group, &version)),
         Route::Unknown => error_response(&ApiError::NoSuchPath),
         Route::Object(path) => {
             let query = parse_query(request.uri().query());
@@ -178,8 +176,8 @@ async fn respond(
                 Some("log") => return text_response(""),
                 _ => {}
             }
-            let watching = super::handlers::param(&query, "watch")
-                .is_some_and(|w| w == "true" || w == "1");
+            let watching =
+                super::handlers::param(&query, "watch").is_some_and(|w| w == "true" || w == "1");
             if request.method() == http::Method::GET && watching {
                 return watch::stream(api, path, &query);
             }
@@ -226,7 +224,9 @@ mod tests {
 
     #[test]
     fn query_strings_are_decoded() {
-        let query = parse_query(Some("labelSelector=app%3Dweb&fieldSelector=a+b&dryRun=All&x"));
+        let query = parse_query(Some(
+            "labelSelector=app%3Dweb&fieldSelector=a+b&dryRun=All&x",
+        ));
         assert_eq!(
             query,
             vec![

@@ -8,9 +8,17 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ApiError {
     #[error("{kind} \"{name}\" not found")]
-    NotFound { group: String, kind: String, name: String },
+    NotFound {
+        group: String,
+        kind: String,
+        name: String,
+    },
     #[error("{kind} \"{name}\" already exists")]
-    AlreadyExists { group: String, kind: String, name: String },
+    AlreadyExists {
+        group: String,
+        kind: String,
+        name: String,
+    },
     #[error("{kind} \"{name}\" is invalid: {}", causes.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(", "))]
     Invalid {
         group: String,
@@ -20,7 +28,11 @@ pub enum ApiError {
         causes: Vec<(String, String)>,
     },
     #[error("Operation cannot be fulfilled on {kind} \"{name}\": {message}")]
-    Conflict { kind: String, name: String, message: String },
+    Conflict {
+        kind: String,
+        name: String,
+        message: String,
+    },
     #[error("{0}")]
     BadRequest(String),
     #[error("Unauthorized")]

@@ -41,10 +41,7 @@ pub struct Change {
 /// The storage key: resource, then namespace, then name, so a list comes out ordered the way
 /// a real server orders it.
 fn key(resource: &Resource, namespace: &str, name: &str) -> String {
-    format!(
-        "{}|{}|{namespace}|{name}",
-        resource.group, resource.plural
-    )
+    format!("{}|{}|{namespace}|{name}", resource.group, resource.plural)
 }
 
 fn prefix(resource: &Resource, namespace: Option<&str>) -> String {
@@ -82,7 +79,9 @@ pub fn random_hex(bytes: usize) -> String {
 }
 
 pub fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 impl Store {
@@ -96,7 +95,9 @@ impl Store {
                 false,
             ),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => (Saved::default(), true),
-            Err(error) => return Err(error).wrap_err_with(|| format!("reading {}", path.display())),
+            Err(error) => {
+                return Err(error).wrap_err_with(|| format!("reading {}", path.display()));
+            }
         };
         Ok((
             Store {
@@ -169,8 +170,8 @@ impl Store {
             .as_bytes()
             .chunks(2)
             .map(|pair| {
-                let value = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("0"), 16)
-                    .unwrap_or(0);
+                let value =
+                    u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("0"), 16).unwrap_or(0);
                 char::from(ALPHABET[usize::from(value) % ALPHABET.len()])
             })
             .collect()
@@ -262,7 +263,12 @@ impl Store {
         Ok(object)
     }
 
-    pub fn delete(&mut self, resource: &'static Resource, namespace: &str, name: &str) -> ApiResult<Value> {
+    pub fn delete(
+        &mut self,
+        resource: &'static Resource,
+        namespace: &str,
+        name: &str,
+    ) -> ApiResult<Value> {
         let mut object = self
             .saved
             .objects

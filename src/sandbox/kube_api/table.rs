@@ -29,8 +29,11 @@ fn text(value: &Value) -> Value {
     }
 }
 
-/// The extra columns of a kind, each with how to read its cell.
-fn columns(kind: &str) -> Vec<(&'static str, fn(&Value) -> Value)> {
+/// A column's title and how to read its cell from an object.
+type Column = (&'static str, fn(&Value) -> Value);
+
+/// The extra columns of a kind.
+fn columns(kind: &str) -> Vec<Column> {
     match kind {
         "Namespace" | "Project" => vec![("Status", |o| text(&o["status"]["phase"]))],
         "Pod" => vec![
@@ -62,11 +65,15 @@ fn columns(kind: &str) -> Vec<(&'static str, fn(&Value) -> Value)> {
 
 pub fn render(resource: &Resource, items: &[Value]) -> Value {
     let extra = columns(resource.kind);
-    let mut definitions = vec![json!({"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0})];
+    let mut definitions = vec![
+        json!({"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0}),
+    ];
     for (name, _) in &extra {
         definitions.push(json!({"name": name, "type": "string", "format": "", "description": name, "priority": 0}));
     }
-    definitions.push(json!({"name": "Age", "type": "string", "format": "", "description": "Age", "priority": 0}));
+    definitions.push(
+        json!({"name": "Age", "type": "string", "format": "", "description": "Age", "priority": 0}),
+    );
     let rows: Vec<Value> = items
         .iter()
         .map(|object| {

@@ -25,12 +25,11 @@ fn event(kind: &str, object: &Value) -> Result<Frame<Bytes>, Infallible> {
 }
 
 pub fn stream(api: Arc<ApiState>, path: ObjectPath, query: &[(String, String)]) -> Response<Body> {
-    let selectors = LabelSelector::parse(param(query, "labelSelector").unwrap_or("")).and_then(
-        |labels| {
+    let selectors =
+        LabelSelector::parse(param(query, "labelSelector").unwrap_or("")).and_then(|labels| {
             FieldSelector::parse(param(query, "fieldSelector").unwrap_or(""))
                 .map(|fields| (labels, fields))
-        },
-    );
+        });
     let (labels, fields) = match selectors {
         Ok(selectors) => selectors,
         Err(error) => return error_response(&error),
