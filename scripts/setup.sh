@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what lifeboat and its tests need on a Debian machine, only what is missing:
-#   protoc and its well-known types (etcd-client's build), etcd and etcdctl (the sandbox), busybox-static (the docker
-#   test image), docker.io (docker exec tests) and tmux (the end-to-end TUI test).
+#   protoc and its well-known types (etcd-client's build), etcd and etcdctl (the sandbox),
+#   busybox-static (the docker test image and the emulated pods), docker.io (docker exec
+#   tests), tmux (the end-to-end TUI test) and kubectl (the emulated API server tests).
 # Without root it prints the exact apt command instead of failing halfway.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ need tmux tmux
 # protoc alone lacks the well-known types (google/protobuf/descriptor.proto) that etcd's
 # protos import; Debian ships them in libprotobuf-dev, only recommended by protobuf-compiler.
 [ -e /usr/include/google/protobuf/descriptor.proto ] || want+=(libprotobuf-dev)
+# kubectl drives the emulated API server tests; these machines ship 1.32 (WebSocket exec).
+need kubectl kubernetes-client
 [ -e /usr/bin/busybox ] || [ -e /bin/busybox ] || want+=(busybox-static)
 
 if [ ${#want[@]} -gt 0 ]; then

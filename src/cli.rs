@@ -197,7 +197,8 @@ pub struct SandboxDir {
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
-    /// Start N etcd members with TLS on free 127.0.0.1 ports (or restart a stopped sandbox)
+    /// Start N etcd members with TLS and an emulated Kubernetes API server on free 127.0.0.1
+    /// ports (or restart a stopped sandbox)
     Up {
         #[command(flatten)]
         dir: SandboxDir,
@@ -214,7 +215,7 @@ pub enum SandboxCommand {
         #[command(flatten)]
         dir: SandboxDir,
     },
-    /// Print `export` lines for etcdctl: eval "$(lifeboat sandbox env)"
+    /// Print `export` lines for etcdctl and kubectl: eval "$(lifeboat sandbox env)"
     Env {
         #[command(flatten)]
         dir: SandboxDir,
@@ -246,6 +247,14 @@ pub enum SandboxCommand {
         /// of a larger cluster answers only once enough others have started)
         #[arg(long)]
         no_wait: bool,
+    },
+    /// Run the emulated Kubernetes API server in the foreground (`sandbox up` starts it)
+    #[command(hide = true)]
+    ServeKube {
+        #[command(flatten)]
+        dir: SandboxDir,
+        #[arg(long)]
+        port: u16,
     },
 }
 

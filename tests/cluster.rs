@@ -358,7 +358,12 @@ fn status_reports_health_degradation_and_lost_quorum_with_exit_codes() {
             .any(|c| c["subject"] == "CN=etcd-1" && c["days_left"].as_i64() > Some(300)),
         "{json:#}"
     );
-    assert_eq!(json["kubernetes"]["state"], "not-configured");
+    // `sandbox env` exports the emulated API server's kubeconfig, so the summary reaches it.
+    assert_eq!(json["kubernetes"]["state"], "reachable", "{json:#}");
+    assert!(
+        json["kubernetes"]["projects"].as_u64() > Some(2),
+        "{json:#}"
+    );
 
     let kill = sandbox.sandbox(&["kill", "--member", "etcd-3"]);
     assert!(kill.status.success(), "{}", text(&kill));
@@ -396,7 +401,7 @@ fn an_unreachable_kubernetes_api_is_one_line_not_a_failure() {
         return;
     }
     let sandbox = Sandbox::up(1);
-    let kubeconfig = sandbox.dir.join("kubeconfig");
+    let kubeconfig = sandbox.dir.join("unreachable-kubeconfig");
     std::fs::write(
         &kubeconfig,
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n\

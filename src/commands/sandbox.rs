@@ -24,7 +24,7 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             let state = sandbox::up(&dir, usize::from(members)).await?;
             print_members(&state);
             println!(
-                "\nUse it with etcdctl:  eval \"$(lifeboat sandbox env --dir {})\"",
+                "\nUse it with etcdctl and kubectl:  eval \"$(lifeboat sandbox env --dir {})\"",
                 dir.display()
             );
         }
@@ -61,6 +61,10 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
                     ""
                 }
             );
+        }
+        SandboxCommand::ServeKube { dir, port } => {
+            let dir = dir_of(dir)?;
+            sandbox::kube_api::serve(&dir, port).await?;
         }
         SandboxCommand::Stop { dir, member } => {
             let dir = dir_of(dir)?;
@@ -101,6 +105,16 @@ fn print_members(state: &SandboxState) {
             if running { "running" } else { "stopped" },
             member.client_url(),
             member.data_dir().display()
+        );
+    }
+    if let Some(kube_api) = &state.kube_api {
+        let running = sandbox::kube_api::is_running(kube_api);
+        println!(
+            "{:<10} {:<8} {:<8} {:<26} emulated Kubernetes/OpenShift API server (a stand-in for tests and rehearsal)",
+            "kube-api",
+            kube_api.pid.map_or("-".to_string(), |p| p.to_string()),
+            if running { "running" } else { "stopped" },
+            kube_api.url(),
         );
     }
 }

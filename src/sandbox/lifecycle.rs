@@ -109,6 +109,11 @@ pub async fn up(dir: &Path, members: usize) -> Result<SandboxState> {
             .collect::<Vec<_>>(),
     )
     .await?;
+    // The etcd members are up: a failure of the emulated API server must not leave them
+    // running unrecorded, so the state is saved first.
+    let previous = state.kube_api.take();
+    state.kube_api = Some(super::kube_api::start(dir, previous).await?);
+    state.save(dir)?;
     Ok(state)
 }
 
@@ -154,7 +159,10 @@ fn create(dir: &Path, count: usize) -> Result<SandboxState> {
         let conf = member_conf(member, &initial_cluster, &token);
         crate::fsutil::write_atomically(&member.conf_path(), conf.to_string().as_bytes(), 0o644)?;
     }
-    let state = SandboxState { members };
+    let state = SandboxState {
+        members,
+        kube_api: None,
+    };
     state.save(dir)?;
     Ok(state)
 }
@@ -234,6 +242,9 @@ async fn wait_until_healthy(dir: &Path, state: &SandboxState, names: &[String]) 
 /// Stops every member this sandbox started, by pid; the data stays for the next `up`.
 pub fn down(dir: &Path) -> Result<SandboxState> {
     let mut state = load(dir)?;
+    if let Some(kube_api) = state.kube_api.as_mut() {
+        super::kube_api::stop(kube_api);
+    }
     for member in &mut state.members {
         if let Some(pid) = member.pid.take() {
             if is_running(pid) {

@@ -1,8 +1,9 @@
 //! The sandbox: a real etcd cluster of local processes, with TLS from its own CA, laid out
-//! like real hosts. It is the demo's cluster and the tests' harness; lifeboat itself never
-//! depends on it.
+//! like real hosts, and an emulated Kubernetes/OpenShift API server beside it. It is the
+//! demo's cluster and the tests' harness; lifeboat itself never depends on it.
 
 mod image;
+pub mod kube_api;
 mod lifecycle;
 pub mod pki;
 mod ports;

@@ -16,6 +16,14 @@ use crate::facts::EtcdConf;
 /// environment. The process gets its own session so that Ctrl-C in lifeboat's terminal does
 /// not take the cluster down with it.
 pub fn spawn_etcd(etcd: &Path, conf: &EtcdConf, log: &Path) -> Result<u32> {
+    let mut command = Command::new(etcd);
+    command.envs(conf.assignments());
+    spawn_detached(command, log).wrap_err_with(|| format!("starting {}", etcd.display()))
+}
+
+/// Starts `command` in its own session with its output appended to `log`, and returns its
+/// pid: how every sandbox process (etcd members, the emulated API server) is started.
+pub fn spawn_detached(mut command: Command, log: &Path) -> Result<u32> {
     let log_file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -24,15 +32,10 @@ pub fn spawn_etcd(etcd: &Path, conf: &EtcdConf, log: &Path) -> Result<u32> {
     let stderr = log_file
         .try_clone()
         .wrap_err("duplicating the log handle")?;
-    let mut command = Command::new(etcd);
-    command
-        .envs(conf.assignments())
-        .stdin(Stdio::null())
-        .stdout(log_file)
-        .stderr(stderr);
+    command.stdin(Stdio::null()).stdout(log_file).stderr(stderr);
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent; it detaches
-    // etcd from lifeboat's terminal and session, so closing the terminal or quitting lifeboat
-    // leaves the cluster running until `sandbox down`.
+    // the process from lifeboat's terminal and session, so closing the terminal or quitting
+    // lifeboat leaves the cluster running until `sandbox down`.
     unsafe {
         command.pre_exec(|| {
             nix::unistd::setsid()
@@ -40,14 +43,17 @@ pub fn spawn_etcd(etcd: &Path, conf: &EtcdConf, log: &Path) -> Result<u32> {
                 .map_err(std::io::Error::from)
         });
     }
-    let child = command
-        .spawn()
-        .wrap_err_with(|| format!("starting {}", etcd.display()))?;
+    let child = command.spawn()?;
     Ok(child.id())
 }
 
 /// Whether `pid` is a live etcd process (not a zombie, not a recycled pid of something else).
 pub fn is_running(pid: u32) -> bool {
+    is_running_as(pid, "etcd")
+}
+
+/// Whether `pid` is a live process whose command name is `command`.
+pub fn is_running_as(pid: u32, command: &str) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
@@ -55,11 +61,11 @@ pub fn is_running(pid: u32) -> bool {
     let state = stat
         .rsplit_once(") ")
         .and_then(|(_, rest)| rest.chars().next());
-    let command = stat
+    let name = stat
         .split_once(" (")
-        .and_then(|(_, rest)| rest.split_once(')'))
+        .and_then(|(_, rest)| rest.rsplit_once(')'))
         .map(|(c, _)| c);
-    !matches!(state, Some('Z' | 'X') | None) && command == Some("etcd")
+    !matches!(state, Some('Z' | 'X') | None) && name == Some(command)
 }
 
 /// Sends `signal` and waits up to `grace` for the process to go away.

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 
+use super::kube_api::{KubeApiProcess, kubeconfig_path};
 use crate::connection::{ConnectionSettings, Endpoints, Source};
 use crate::fsutil::write_atomically;
 
@@ -44,6 +45,9 @@ impl SandboxMember {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxState {
     pub members: Vec<SandboxMember>,
+    /// The emulated Kubernetes API server; absent in sandboxes made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_api: Option<KubeApiProcess>,
 }
 
 impl SandboxState {
@@ -113,7 +117,8 @@ impl SandboxState {
         }
     }
 
-    /// `export` lines that make plain `etcdctl` talk to the sandbox.
+    /// `export` lines that make plain `etcdctl` (and `kubectl`, through the emulated API
+    /// server's kubeconfig) talk to the sandbox.
     pub fn env_exports(&self, dir: &Path) -> String {
         let settings = self.connection(dir);
         let target = &settings.target;
@@ -122,13 +127,16 @@ impl SandboxState {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         };
-        let vars = [
+        let mut vars = vec![
             ("ETCDCTL_API", "3".to_string()),
             ("ETCDCTL_ENDPOINTS", target.endpoints.join(",")),
             ("ETCDCTL_CACERT", path(&target.cacert)),
             ("ETCDCTL_CERT", path(&target.cert)),
             ("ETCDCTL_KEY", path(&target.key)),
         ];
+        if self.kube_api.is_some() {
+            vars.push(("KUBECONFIG", kubeconfig_path(dir).display().to_string()));
+        }
         vars.iter()
             .map(|(name, value)| format!("export {name}={}\n", crate::plan::shell_join([value])))
             .collect()

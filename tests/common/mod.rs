@@ -141,6 +141,37 @@ impl Sandbox {
             .output()
             .expect("etcdctl runs")
     }
+
+    /// The kubeconfig `sandbox up` wrote for the emulated API server.
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.dir.join("kubeconfig")
+    }
+
+    /// Runs kubectl against the emulated API server through `sandbox env`'s KUBECONFIG, with
+    /// its caches in the test's own home.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        self.kubectl_command(args).output().expect("kubectl runs")
+    }
+
+    pub fn kubectl_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("kubectl");
+        command
+            .envs(self.env())
+            .env("HOME", self.lifeboat.home.path())
+            .args(args);
+        command
+    }
+
+    /// kubectl's stdout, after asserting that it succeeded.
+    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+        let output = self.kubectl(args);
+        assert!(
+            output.status.success(),
+            "kubectl {args:?} failed:\n{}",
+            text(&output)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
 }
 
 impl Drop for Sandbox {
