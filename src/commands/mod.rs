@@ -4,7 +4,7 @@ mod backup;
 mod procedure;
 mod restore;
 
-pub use procedure::{command_line, describe_progress};
+pub use procedure::{command_line, describe_catch_up, describe_progress};
 mod profile;
 mod sandbox;
 mod status;

@@ -9,7 +9,7 @@ mod terminal;
 mod update;
 pub mod view;
 
-pub use app::{App, Progress, Screen, StepState, Wizard};
+pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
 pub use event_loop::run;
 pub use msg::{Effect, Msg};
 pub use terminal::install_panic_hook;
