@@ -36,7 +36,7 @@ pub fn choose_join_path(
     threshold: u64,
     backup_keeps_cluster_id: bool,
 ) -> (JoinPath, String) {
-    let human = |b: u64| crate::tui::view::human_bytes(i64::try_from(b).unwrap_or(i64::MAX));
+    let human = decimal_size;
     if db_size < threshold {
         return (
             JoinPath::PlainAdd,
@@ -73,6 +73,23 @@ pub fn choose_join_path(
             human(threshold)
         ),
     )
+}
+
+/// Sizes in the procedure's decimal units, so 700 MB reads as 700 MB.
+pub fn decimal_size(bytes: u64) -> String {
+    let units = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    units
+        .iter()
+        .find(|(size, _)| bytes >= *size)
+        .map(|(size, unit)| {
+            let value = bytes as f64 / *size as f64;
+            if value.fract() == 0.0 {
+                format!("{value:.0} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            }
+        })
+        .unwrap_or_else(|| format!("{bytes} B"))
 }
 
 /// What `member join` needs to know besides the files: written into the bundle as `join.json`.
@@ -410,8 +427,9 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
                 peer_urls: vec![peer_url.clone()],
                 learner: path == JoinPath::Learner,
             }),
-            "The failed member is already removed and the cluster runs with one member less; run \
-             `lifeboat member replace` again with the same --new-name to retry the add.",
+            "The failed member is already removed: the cluster is safe with one member less. Fix the \
+             cause above, then add the new member with the etcdctl command shown, or replace the \
+             next failure with a new bundle.",
         ),
     ];
     if let (JoinPath::DataDirBackup, Some(backup)) = (path, &facts.datadir_backup) {

@@ -269,3 +269,10 @@ fn a_taken_name_or_peer_url_is_refused_before_anything_runs() {
     f.new_host = NewHost::parse("10.0.0.3").expect("ip");
     assert!(plan_member_replace(&f).is_ok());
 }
+
+#[test]
+fn sizes_read_in_the_procedures_units() {
+    assert_eq!(decimal_size(700_000_000), "700 MB");
+    assert_eq!(decimal_size(20_480), "20.5 kB");
+    assert_eq!(decimal_size(12), "12 B");
+}

@@ -12,6 +12,8 @@ use crate::etcd::{self, ClusterSnapshot, MemberInfo, check_removal, format_id};
 use crate::exec::OutputStream;
 
 const POLL: Duration = Duration::from_millis(500);
+/// etcd's own health interval is 5 s; six times that is plenty.
+const UNHEALTHY_RETRY: Duration = Duration::from_secs(30);
 
 struct Say<'a> {
     index: usize,
@@ -138,9 +140,26 @@ pub async fn member_add(
     events: &UnboundedSender<RunEvent>,
 ) -> Result<MemberInfo, String> {
     let say = Say { index, events };
-    let added = etcd::add_member(target, name, peer_urls, learner)
-        .await
-        .map_err(with_hint)?;
+    let started = Instant::now();
+    let added = loop {
+        match etcd::add_member(target, name, peer_urls, learner).await {
+            Ok(added) => break added,
+            // etcd refuses a new voter until its members have been connected to each other for
+            // a few seconds (its strict reconfiguration check), as right after a removal or a
+            // restart: that passes by itself.
+            Err(error)
+                if error.to_string().contains("unhealthy cluster")
+                    && started.elapsed() < UNHEALTHY_RETRY =>
+            {
+                say.line(format!(
+                    "etcd says \"unhealthy cluster\": its members have not been connected long enough \
+                     for a membership change yet; trying again ({error})"
+                ));
+                tokio::time::sleep(POLL * 2).await;
+            }
+            Err(error) => return Err(with_hint(error)),
+        }
+    };
     // What `etcdctl member add` prints, for an engineer comparing with the procedure.
     say.line(format!(
         "Member {} added to cluster{}",
