@@ -300,3 +300,306 @@ fn bad_input_is_refused_before_anything_runs_and_a_dry_run_changes_nothing() {
     let members = text(&sandbox.etcdctl(&["member", "list"]));
     assert_eq!(members.lines().count(), 3, "{members}");
 }
+
+/// A docker network removed when dropped (after the containers on it, declared later).
+struct Network(String);
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["network", "rm", &self.0])
+            .output();
+    }
+}
+
+fn docker(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs")
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let output = docker(args);
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        text(&output)
+    );
+    text(&output)
+}
+
+/// A user-defined network on a free /24, so every container gets the address we give it.
+fn network(name: &str) -> (Network, String) {
+    for third in (std::process::id() % 200 + 20)..250 {
+        let prefix = format!("10.213.{third}");
+        let created = docker(&[
+            "network",
+            "create",
+            "--subnet",
+            &format!("{prefix}.0/24"),
+            name,
+        ]);
+        if created.status.success() {
+            return (Network(name.to_string()), prefix);
+        }
+    }
+    panic!("no free subnet for the drill's network");
+}
+
+/// `/etc/etcd` of one etcd host as an OpenShift 3 install lays it out: certificates for its
+/// address, the CA (with its key, as on the first etcd host), and etcd.conf.
+fn etc_etcd(
+    dir: &Path,
+    ca: &lifeboat::pki::CertificateAuthority,
+    name: &str,
+    ip: &str,
+    initial_cluster: &str,
+) {
+    use lifeboat::pki::CertUse;
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let sans = [ip.to_string()];
+    ca.issue(name, &sans, CertUse::Server)
+        .expect("server cert")
+        .write(dir, "server")
+        .expect("writes");
+    ca.issue(name, &sans, CertUse::Peer)
+        .expect("peer cert")
+        .write(dir, "peer")
+        .expect("writes");
+    std::fs::write(dir.join("ca.crt"), ca.cert_pem()).expect("writes");
+    ca.save(&dir.join("ca")).expect("CA dir");
+    let conf = format!(
+        "# [member]\nETCD_NAME={name}\nETCD_DATA_DIR=/var/lib/etcd\n\
+         ETCD_LISTEN_PEER_URLS=https://{ip}:2380\nETCD_LISTEN_CLIENT_URLS=https://{ip}:2379\n\
+         #[cluster]\nETCD_INITIAL_ADVERTISE_PEER_URLS=https://{ip}:2380\n\
+         ETCD_INITIAL_CLUSTER={initial_cluster}\nETCD_INITIAL_CLUSTER_STATE=new\n\
+         ETCD_INITIAL_CLUSTER_TOKEN=etcd-cluster-1\nETCD_ADVERTISE_CLIENT_URLS=https://{ip}:2379\n\
+         #[security]\nETCD_TRUSTED_CA_FILE=/etc/etcd/ca.crt\nETCD_CLIENT_CERT_AUTH=true\n\
+         ETCD_CERT_FILE=/etc/etcd/server.crt\nETCD_KEY_FILE=/etc/etcd/server.key\n\
+         ETCD_PEER_TRUSTED_CA_FILE=/etc/etcd/ca.crt\nETCD_PEER_CLIENT_CERT_AUTH=true\n\
+         ETCD_PEER_CERT_FILE=/etc/etcd/peer.crt\nETCD_PEER_KEY_FILE=/etc/etcd/peer.key\n"
+    );
+    std::fs::write(dir.join("etcd.conf"), conf).expect("writes");
+}
+
+/// Puts the lifeboat binary (with its shared libraries) on a container.
+fn install_lifeboat(container: &str) {
+    use std::io::Write;
+    let tar = lifeboat::sandbox::binary_tar(Path::new(env!("CARGO_BIN_EXE_lifeboat")))
+        .expect("lifeboat and its libraries");
+    let mut copy = std::process::Command::new("docker")
+        .args(["cp", "-", &format!("{container}:/")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("docker cp runs");
+    copy.stdin
+        .take()
+        .expect("stdin")
+        .write_all(&tar)
+        .expect("sends the archive");
+    let copied = copy.wait_with_output().expect("docker cp ends");
+    assert!(copied.status.success(), "{}", text(&copied));
+}
+
+#[test]
+fn a_lost_host_is_replaced_across_hosts_on_a_docker_network() {
+    if !have("docker") || !have("etcd") || !have("etcdctl") {
+        return;
+    }
+    let image = lifeboat::sandbox::ensure_etcd_image().expect("the etcd image builds");
+    let tag = format!("lifeboat-drill-{}", std::process::id());
+    let (_network, prefix) = network(&tag);
+    let work = tempfile::tempdir().expect("tempdir");
+    let ca = lifeboat::pki::CertificateAuthority::generate("drill etcd CA").expect("CA");
+    let hosts = [("etcd-a", 11), ("etcd-b", 12), ("etcd-c", 13)];
+    let ip = |last: u8| format!("{prefix}.{last}");
+    let initial_cluster = hosts
+        .iter()
+        .map(|(name, last)| format!("{name}=https://{}:2380", ip(*last)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut containers = Vec::new();
+    for (name, last) in hosts {
+        let container = format!("{tag}-{name}");
+        let etc = work.path().join(name);
+        etc_etcd(&etc, &ca, name, &ip(last), &initial_cluster);
+        // etcd is the container's main process, started as systemd's unit would: etcd.conf
+        // is its environment. Removing the container is losing the host.
+        docker_ok(&[
+            "create",
+            "--name",
+            &container,
+            "--hostname",
+            name,
+            "--network",
+            &tag,
+            "--ip",
+            &ip(last),
+            &image,
+            "sh",
+            "-c",
+            "set -a; . /etc/etcd/etcd.conf; exec etcd",
+        ]);
+        containers.push(common::Container(container.clone()));
+        docker_ok(&[
+            "cp",
+            &format!("{}/.", path(&etc)),
+            &format!("{container}:/etc/etcd"),
+        ]);
+        docker_ok(&["start", &container]);
+    }
+
+    // The engineer's view from outside: a client certificate of the same CA.
+    let client = work.path().join("client");
+    ca.issue("drill-client", &[], lifeboat::pki::CertUse::Client)
+        .expect("client cert")
+        .write(work.path(), "client")
+        .expect("writes");
+    std::fs::write(work.path().join("ca.crt"), ca.cert_pem()).expect("writes");
+    let etcdctl = |endpoints: &[String], args: &[&str]| {
+        std::process::Command::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .env("ETCDCTL_ENDPOINTS", endpoints.join(","))
+            .env("ETCDCTL_CACERT", work.path().join("ca.crt"))
+            .env("ETCDCTL_CERT", client.with_extension("crt"))
+            .env("ETCDCTL_KEY", client.with_extension("key"))
+            .args(args)
+            .output()
+            .expect("etcdctl runs")
+    };
+    let first = vec![format!("https://{}:2379", ip(11))];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !etcdctl(&first, &["endpoint", "health", "--cluster"])
+        .status
+        .success()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the container cluster did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    for (key, value) in KEYS {
+        assert!(etcdctl(&first, &["put", key, value]).status.success());
+    }
+
+    // etcd-c's host is lost.
+    let lost = format!("{tag}-etcd-c");
+    docker_ok(&["rm", "-f", &lost]);
+
+    // On the surviving host etcd-a, as root with its own /etc/etcd: lifeboat finds the
+    // cluster, the CA and the template etcd.conf there, like on a real etcd host.
+    let survivor = format!("{tag}-etcd-a");
+    install_lifeboat(&survivor);
+    let new_ip = ip(14);
+    let replace = docker(&[
+        "exec",
+        "-e",
+        "HOME=/tmp",
+        &survivor,
+        "lifeboat",
+        "member",
+        "replace",
+        "--failed",
+        "etcd-c",
+        "--new-name",
+        "etcd-d",
+        "--new-host",
+        &new_ip,
+        "--out",
+        "/tmp/join",
+        "--learner-threshold",
+        "0",
+        "--yes",
+    ]);
+    let report = text(&replace);
+    assert!(replace.status.success(), "{report}");
+    assert!(report.contains("added to cluster as a learner"), "{report}");
+    assert!(
+        report.contains(&format!("scp /tmp/join/etcd-d.tgz {new_ip}:/etc/etcd/")),
+        "{report}"
+    );
+
+    // The bundle travels to the new host as the procedure's scp would.
+    let bundle = work.path().join("etcd-d.tgz");
+    docker_ok(&[
+        "cp",
+        &format!("{survivor}:/tmp/join/etcd-d.tgz"),
+        path(&bundle),
+    ]);
+    let new_host = format!("{tag}-etcd-d");
+    docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &new_host,
+        "--hostname",
+        "etcd-d",
+        "--network",
+        &tag,
+        "--ip",
+        &new_ip,
+        &image,
+        "sleep",
+        "100000",
+    ]);
+    containers.push(common::Container(new_host.clone()));
+    install_lifeboat(&new_host);
+    docker_ok(&[
+        "cp",
+        path(&bundle),
+        &format!("{new_host}:/etc/etcd/etcd-d.tgz"),
+    ]);
+    let join = docker(&[
+        "exec",
+        "-e",
+        "HOME=/tmp",
+        &new_host,
+        "lifeboat",
+        "member",
+        "join",
+        "--bundle",
+        "/etc/etcd/etcd-d.tgz",
+        "--start",
+        "process",
+        "--yes",
+    ]);
+    let report = text(&join);
+    assert!(join.status.success(), "{report}");
+    assert!(
+        report.contains("iptables is not installed on this host"),
+        "{report}"
+    );
+    assert!(report.contains("is a voting member now"), "{report}");
+
+    // Three healthy members, etcd-c gone, and every key served by the new one over TLS.
+    let all: Vec<String> = [11, 12, 14]
+        .iter()
+        .map(|last| format!("https://{}:2379", ip(*last)))
+        .collect();
+    let health = etcdctl(&all, &["endpoint", "health"]);
+    let report = text(&health);
+    assert!(health.status.success(), "{report}");
+    assert_eq!(report.matches("is healthy").count(), 3, "{report}");
+    let members = text(&etcdctl(&first, &["member", "list"]));
+    assert!(!members.contains("etcd-c"), "{members}");
+    assert!(
+        members.contains(&format!("etcd-d, https://{new_ip}:2380")),
+        "{members}"
+    );
+    assert!(!members.contains("true"), "no learner is left: {members}");
+    let served = etcdctl(
+        &[format!("https://{new_ip}:2379")],
+        &["get", "--prefix", "/registry", "--consistency=s"],
+    );
+    let keys = text(&served);
+    for (key, value) in KEYS {
+        assert!(
+            keys.contains(&format!("{key}\n{value}\n")),
+            "{key} missing:\n{keys}"
+        );
+    }
+}

@@ -111,6 +111,29 @@ pub fn ensure_etcd_image() -> Result<String> {
     Ok(image)
 }
 
+/// A tar of `binary` at `usr/local/bin/NAME` with the shared libraries it links, to unpack into
+/// a container of the etcd image (`docker cp - CONTAINER:/`): how a drill puts lifeboat itself
+/// on a container that plays a host.
+pub fn binary_tar(binary: &Path) -> Result<Vec<u8>> {
+    let mut archive = tar::Builder::new(Vec::new());
+    archive.follow_symlinks(true);
+    // Docker's extractor refuses GNU sparse entries, which a large debug binary becomes.
+    archive.sparse(false);
+    let name = binary
+        .file_name()
+        .ok_or_else(|| eyre!("{} has no file name", binary.display()))?;
+    archive
+        .append_path_with_name(binary, Path::new("usr/local/bin").join(name))
+        .wrap_err_with(|| format!("adding {}", binary.display()))?;
+    for library in linked_libraries(binary)? {
+        let inside = library.strip_prefix("/").unwrap_or(&library).to_path_buf();
+        archive
+            .append_path_with_name(&library, &inside)
+            .wrap_err_with(|| format!("adding {}", library.display()))?;
+    }
+    archive.into_inner().wrap_err("finishing the archive")
+}
+
 fn etcd_version(etcd: &Path) -> Result<String> {
     let output = Command::new(etcd)
         .arg("--version")

@@ -9,7 +9,7 @@ mod ports;
 mod process;
 mod state;
 
-pub use image::ensure_etcd_image;
+pub use image::{binary_tar, ensure_etcd_image};
 pub use lifecycle::{SandboxError, down, join_member, kill_member, start_member, stop_member, up};
 pub use process::{is_running, log_tail, spawn_etcd};
 pub use state::{SandboxMember, SandboxState};
