@@ -186,12 +186,12 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
     );
     steps.push(if relocated == facts.conf {
         skip(
-            "Point etcd.conf at this host's files",
+            "Point etcd.conf at this host",
             "etcd.conf's paths already match this host",
         )
     } else {
         step(
-            "Point etcd.conf at this host's files",
+            "Point etcd.conf at this host",
             &format!(
                 "The surviving host's etcd.conf names files under {}; here they are under {}.",
                 manifest.conf_dir.display(),
@@ -306,7 +306,7 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         )
     });
     steps.push(step(
-        "Check that every member is healthy",
+        "Check every member's health",
         "The procedure's last step: every member answers and all agree on one leader.",
         Risk::ReadOnly,
         Action::Etcd(EtcdCall::EndpointStatus),

@@ -94,13 +94,13 @@ fn a_real_host_opens_ports_unpacks_clears_starts_and_waits() {
             "Accept etcd traffic on port 2379",
             "Accept etcd traffic on port 2380",
             "Unpack the bundle into /etc/etcd",
-            "Point etcd.conf at this host's files",
+            "Point etcd.conf at this host",
             "Clear the stale /srv/sb/etcd-1/var/lib/etcd/member",
             "Give the files to the etcd user",
             "Start etcd",
             "Wait until etcd-new has caught up",
             "Promote to a voting member",
-            "Check that every member is healthy"
+            "Check every member's health"
         ]
     );
     let Action::Run(rule) = &plan.steps[2].action else {

@@ -385,14 +385,12 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         Step {
             check: Check::Completed,
             ..step(
+                format!("Remove the failed member {}", failed.display_name()),
                 format!(
-                    "Remove the failed member {} ({})",
+                    "{} (ID {}) still counts in the majority: removing it makes the cluster {} \
+                     voters with {} needed. {}",
                     failed.display_name(),
-                    format_id(failed.id)
-                ),
-                format!(
-                    "A failed member still counts in the majority: removing it makes the cluster \
-                     {} voters with {} needed. {}",
+                    format_id(failed.id),
                     after.voters,
                     after.majority,
                     if failed_healthy {

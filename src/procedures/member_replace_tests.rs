@@ -139,7 +139,7 @@ fn replacing_a_failed_member_plans_every_step_in_order() {
             "Sign certificates for etcd-4",
             "Write etcd-4's etcd.conf",
             "Write the join instructions",
-            "Remove the failed member etcd-3 (103)",
+            "Remove the failed member etcd-3",
             "Add etcd-4 as a member",
             "Pack /root/join/etcd-4.tgz",
             "Remove the unpacked copy",
