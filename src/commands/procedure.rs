@@ -166,11 +166,9 @@ impl ProgressPrinter {
 
 /// "applied raft index 1180 of the leader's 1200 (98%)".
 pub fn describe_catch_up(applied: u64, leader: u64) -> String {
-    let percent = if leader == 0 {
-        100
-    } else {
-        (applied.min(leader) * 100) / leader
-    };
+    let percent = (applied.min(leader) * 100)
+        .checked_div(leader)
+        .unwrap_or(100);
     format!("applied raft index {applied} of the leader's {leader} ({percent}%)")
 }
 
