@@ -11,16 +11,9 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 /// `to`, created with `mode`; modes and times of the files are kept. The archive is written
 /// under a temporary name and renamed when complete.
 pub fn write_archive(base: &Path, entries: &[PathBuf], to: &Path, mode: u32) -> Result<u64> {
-    let partial = to.with_extension("tar.partial");
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&partial)
-        .wrap_err_with(|| format!("creating {}", partial.display()))?;
-    let mut builder = tar::Builder::new(file);
-    builder.follow_symlinks(false);
-    let result = (|| -> Result<()> {
+    write_through_partial(to, "tar.partial", mode, |file| {
+        let mut builder = tar::Builder::new(file);
+        builder.follow_symlinks(false);
         for entry in entries {
             let source = base.join(entry);
             if source.is_dir() {
@@ -33,9 +26,26 @@ pub fn write_archive(base: &Path, entries: &[PathBuf], to: &Path, mode: u32) -> 
                     .wrap_err_with(|| format!("archiving {}", source.display()))?;
             }
         }
-        let file = builder.into_inner().wrap_err("finishing the archive")?;
-        file.sync_all().wrap_err("syncing the archive")
-    })();
+        builder.into_inner().wrap_err("finishing the archive")
+    })
+}
+
+/// Creates `to`'s temporary sibling (`.<extension>`, with `mode`), lets `write` fill it, syncs
+/// it and renames it into place; a failure removes the temporary file. Returns the size.
+fn write_through_partial(
+    to: &Path,
+    extension: &str,
+    mode: u32,
+    write: impl FnOnce(std::fs::File) -> Result<std::fs::File>,
+) -> Result<u64> {
+    let partial = to.with_extension(extension);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&partial)
+        .wrap_err_with(|| format!("creating {}", partial.display()))?;
+    let result = write(file).and_then(|file| file.sync_all().wrap_err("syncing the archive"));
     if let Err(error) = result {
         let _ = std::fs::remove_file(&partial);
         return Err(error);
@@ -71,33 +81,18 @@ fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn std::io::Read>>> {
 /// Archives everything in `dir` as `tar czf to -C dir .` would, created 0600 under a temporary
 /// name and renamed when complete.
 pub fn write_tgz(dir: &Path, to: &Path) -> Result<u64> {
-    let partial = to.with_extension("tgz.partial");
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&partial)
-        .wrap_err_with(|| format!("creating {}", partial.display()))?;
-    let result = (|| -> Result<()> {
+    write_through_partial(to, "tgz.partial", 0o600, |file| {
         let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         let mut builder = tar::Builder::new(gz);
         builder.follow_symlinks(false);
         builder
             .append_dir_all(".", dir)
             .wrap_err_with(|| format!("archiving {}", dir.display()))?;
-        let file = builder
+        builder
             .into_inner()
             .and_then(|gz| gz.finish())
-            .wrap_err("finishing the archive")?;
-        file.sync_all().wrap_err("syncing the archive")
-    })();
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error);
-    }
-    std::fs::rename(&partial, to)
-        .wrap_err_with(|| format!("moving {} into place", to.display()))?;
-    Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
+            .wrap_err("finishing the archive")
+    })
 }
 
 /// Reads one small file out of an archive without extracting anything, after checking every

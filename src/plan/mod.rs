@@ -52,6 +52,40 @@ pub struct Step {
     pub always_run: bool,
 }
 
+impl Step {
+    pub fn new(
+        title: impl Into<String>,
+        reason: impl Into<String>,
+        risk: Risk,
+        action: Action,
+        check: Check,
+        if_failed: impl Into<String>,
+    ) -> Self {
+        Step {
+            title: title.into(),
+            reason: reason.into(),
+            risk,
+            action,
+            check,
+            if_failed: if_failed.into(),
+            always_run: false,
+        }
+    }
+
+    /// A step with nothing to do on this host, kept in the plan so the reason is seen.
+    pub fn skipped(title: impl Into<String>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Step::new(
+            title,
+            reason.clone(),
+            Risk::ReadOnly,
+            Action::Skip { reason },
+            Check::Completed,
+            "",
+        )
+    }
+}
+
 /// A whole procedure, ready to print as a runbook or to hand to the runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {

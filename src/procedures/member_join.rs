@@ -130,44 +130,12 @@ impl MemberJoinFacts {
     }
 }
 
-fn step(
-    title: &str,
-    reason: &str,
-    risk: Risk,
-    action: Action,
-    check: Check,
-    if_failed: &str,
-) -> Step {
-    Step {
-        title: title.into(),
-        reason: reason.into(),
-        risk,
-        action,
-        check,
-        if_failed: if_failed.into(),
-        always_run: false,
-    }
-}
-
-fn skip(title: &str, reason: &str) -> Step {
-    step(
-        title,
-        reason,
-        Risk::ReadOnly,
-        Action::Skip {
-            reason: reason.into(),
-        },
-        Check::Completed,
-        "",
-    )
-}
-
 pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
     let manifest = &facts.manifest;
     let data_dir = facts.data_dir();
     let mut steps = firewall_steps(facts);
-    steps.push(step(
-        &format!("Unpack the bundle into {}", facts.etc_dir.display()),
+    steps.push(Step::new(
+        format!("Unpack the bundle into {}", facts.etc_dir.display()),
         "Certificates, ca.crt and etcd.conf, as the procedure's `tar -xf ... -C /etc/etcd \
          --overwrite`; an entry that would land outside the directory refuses the whole bundle.",
         Risk::Reversible,
@@ -185,14 +153,14 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         facts.data_dir_override.as_deref(),
     );
     steps.push(if relocated == facts.conf {
-        skip(
+        Step::skipped(
             "Point etcd.conf at this host",
             "etcd.conf's paths already match this host",
         )
     } else {
-        step(
+        Step::new(
             "Point etcd.conf at this host",
-            &format!(
+            format!(
                 "The surviving host's etcd.conf names files under {}; here they are under {}.",
                 manifest.conf_dir.display(),
                 facts.etc_dir.display()
@@ -209,8 +177,8 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
     });
     let member_dir = data_dir.join("member");
     steps.push(if facts.stale_member_dir {
-        step(
-            &format!("Clear the stale {}", member_dir.display()),
+        Step::new(
+            format!("Clear the stale {}", member_dir.display()),
             "A member directory from an earlier life of this host would make etcd start as that old \
              member instead of joining (the procedure's `rm -rf /var/lib/etcd/member`).",
             Risk::Destructive,
@@ -221,13 +189,13 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
             "Remove it by hand, then run the join again.",
         )
     } else {
-        skip(
+        Step::skipped(
             "Clear the stale member directory",
-            &format!("{} does not exist", member_dir.display()),
+            format!("{} does not exist", member_dir.display()),
         )
     });
     if manifest.with_data {
-        steps.push(step(
+        steps.push(Step::new(
             "Put the shipped data in place",
             "The bundle carries the surviving host's `etcdctl backup` for this member (the \
              procedure's step 6).",
@@ -243,15 +211,15 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         ));
     }
     steps.push(match (&facts.start, facts.etcd_user) {
-        (JoinStart::Sandbox { .. }, _) => skip(
+        (JoinStart::Sandbox { .. }, _) => Step::skipped(
             "Give the files to the etcd user",
             "a sandbox member runs as the user running lifeboat",
         ),
-        (_, false) => skip(
+        (_, false) => Step::skipped(
             "Give the files to the etcd user",
             "there is no etcd user on this host",
         ),
-        (_, true) => step(
+        (_, true) => Step::new(
             "Give the files to the etcd user",
             "etcd runs as the etcd user and must read its configuration and own its data (the \
              procedure's chown).",
@@ -268,9 +236,9 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         ),
     });
     steps.push(start_step(facts, &data_dir));
-    steps.push(step(
-        &format!("Wait until {} has caught up", manifest.name),
-        &format!(
+    steps.push(Step::new(
+        format!("Wait until {} has caught up", manifest.name),
+        format!(
             "The new member answers on {} and its applied raft index reaches the leader's: it holds \
              the cluster's data.",
             manifest.client_url
@@ -286,8 +254,8 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
          named above), check the ports between the hosts, then run the join again.",
     ));
     steps.push(if manifest.path == JoinPath::Learner {
-        step(
-            &format!("Promote {} to a voting member", manifest.name),
+        Step::new(
+            format!("Promote {} to a voting member", manifest.name),
             "It joined as a learner because the database is large; now that it has caught up it \
              can vote without putting quorum at risk.",
             Risk::Reversible,
@@ -300,12 +268,12 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
              ID once it has caught up.",
         )
     } else {
-        skip(
+        Step::skipped(
             "Promote to a voting member",
             "it joined as a voting member (the database is below the learner threshold)",
         )
     });
-    steps.push(step(
+    steps.push(Step::new(
         "Check every member's health",
         "The procedure's last step: every member answers and all agree on one leader.",
         Risk::ReadOnly,
@@ -334,15 +302,20 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
 fn firewall_steps(facts: &MemberJoinFacts) -> Vec<Step> {
     const TITLE: &str = "Open the etcd ports";
     match &facts.firewall {
-        Firewall::NotInstalled => vec![skip(TITLE, "iptables is not installed on this host")],
-        Firewall::NotNeeded => vec![skip(
+        Firewall::NotInstalled => vec![Step::skipped(
+            TITLE,
+            "iptables is not installed on this host",
+        )],
+        Firewall::NotNeeded => vec![Step::skipped(
             TITLE,
             "a sandbox member listens on 127.0.0.1 only: no firewall change",
         )],
-        Firewall::Iptables { missing_ports, .. } if missing_ports.is_empty() => vec![skip(
-            TITLE,
-            "the ACCEPT rules are already there (iptables -C)",
-        )],
+        Firewall::Iptables { missing_ports, .. } if missing_ports.is_empty() => {
+            vec![Step::skipped(
+                TITLE,
+                "the ACCEPT rules are already there (iptables -C)",
+            )]
+        }
         Firewall::Iptables {
             chain_exists,
             missing_ports,
@@ -355,16 +328,16 @@ fn firewall_steps(facts: &MemberJoinFacts) -> Vec<Step> {
             let mut steps = Vec::new();
             if !chain_exists {
                 let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
-                steps.push(step(
-                    &format!("Create the {FIREWALL_CHAIN} chain"),
+                steps.push(Step::new(
+                    format!("Create the {FIREWALL_CHAIN} chain"),
                     "The procedure's firewall chain for OpenShift's ports, jumped to from INPUT.",
                     Risk::Reversible,
                     iptables(words(&["-N", FIREWALL_CHAIN])),
                     Check::ExitSuccess,
                     "Check `iptables -L` and create the chain by hand.",
                 ));
-                steps.push(step(
-                    &format!("Send incoming traffic through {FIREWALL_CHAIN}"),
+                steps.push(Step::new(
+                    format!("Send incoming traffic through {FIREWALL_CHAIN}"),
                     "Without the jump from INPUT the chain's rules do nothing.",
                     Risk::Reversible,
                     iptables(words(&["-t", "filter", "-I", "INPUT", "-j", FIREWALL_CHAIN])),
@@ -375,8 +348,8 @@ fn firewall_steps(facts: &MemberJoinFacts) -> Vec<Step> {
             for port in missing_ports {
                 let mut args = vec!["-A".to_string()];
                 args.extend(accept_rule(*port));
-                steps.push(step(
-                    &format!("Accept etcd traffic on port {port}"),
+                steps.push(Step::new(
+                    format!("Accept etcd traffic on port {port}"),
                     "The other members and clients reach this host's etcd on its client and peer \
                      ports (`iptables -C` found no rule).",
                     Risk::Reversible,
@@ -442,7 +415,7 @@ fn start_step(facts: &MemberJoinFacts, data_dir: &Path) -> Step {
         Action::Run(_) => Check::ExitSuccess,
         _ => Check::Completed,
     };
-    step(TITLE, reason, Risk::Reversible, action, check, if_failed)
+    Step::new(TITLE, reason, Risk::Reversible, action, check, if_failed)
 }
 
 #[cfg(test)]

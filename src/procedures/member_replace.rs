@@ -196,15 +196,7 @@ pub fn render_new_member_conf(
 }
 
 fn step(title: String, reason: String, risk: Risk, action: Action, if_failed: &str) -> Step {
-    Step {
-        title,
-        reason,
-        risk,
-        action,
-        check: Check::Completed,
-        if_failed: if_failed.into(),
-        always_run: false,
-    }
+    Step::new(title, reason, risk, action, Check::Completed, if_failed)
 }
 
 /// Plans the replacement, or refuses with the reason (quorum, a half-added member, a name or
