@@ -19,9 +19,9 @@ ETCDCTL_API=3 etcdctl put /registry/demo/hello world >/dev/null
 big=$(head -c 60000 /dev/zero | tr '\0' x)
 for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl put "/registry/configmaps/demo/big-$i" "$big" >/dev/null; done
 
-shot() { # name, seconds to wait first
+shot() { # name, seconds to wait first, tmux session (default: the dashboard's)
   sleep "$2"
-  tmux -L $sock capture-pane -e -p -t shots | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
+  tmux -L $sock capture-pane -e -p -t "${3:-shots}" | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
   echo "screenshots/$1.png"
 }
 tmux -L $sock new-session -d -s shots -x $W -y $H \
@@ -45,5 +45,31 @@ tmux -L $sock send-keys -t shots Escape; sleep 0.5
 tmux -L $sock send-keys -t shots k; sleep 0.3
 "$bin" sandbox kill --member etcd-3 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-degraded 5
+
+# Member recovery: etcd-3's host is lost; replace it from the survivors, then join the new
+# member (learner threshold 0, so the learner path and its promotion are shown).
+"$bin" sandbox kill --member etcd-3 --wipe --dir "$work/sb" >/dev/null
+read -r cport pport < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+env_line="env ETCDCTL_ENDPOINTS=$ETCDCTL_ENDPOINTS ETCDCTL_CACERT=$ETCDCTL_CACERT ETCDCTL_CERT=$ETCDCTL_CERT ETCDCTL_KEY=$ETCDCTL_KEY XDG_STATE_HOME=$XDG_STATE_HOME"
+tmux -L $sock new-session -d -s replace -x $W -y $H \
+  "$env_line $bin member replace --failed etcd-3 --new-name etcd-new --new-host 127.0.0.1 --client-port $cport --peer-port $pport --out $work/join --learner-threshold 0; sleep 600"
+sleep 2
+for _ in 1 2 3 4 5; do tmux -L $sock send-keys -t replace y; sleep 1; done
+shot member-replace-confirm 1 replace
+for _ in 1 2 3 4 5; do tmux -L $sock send-keys -t replace y; sleep 1.5; done
+tmux -L $sock send-keys -t replace k; shot member-replace-done 1 replace
+tmux -L $sock send-keys -t replace q; sleep 0.5
+tmux -L $sock new-session -d -s join -x $W -y $H \
+  "env XDG_STATE_HOME=$XDG_STATE_HOME $bin member join --bundle $work/join/etcd-new.tgz --sandbox $work/sb; sleep 600"
+sleep 2
+for _ in 1 2 3 4 5 6; do tmux -L $sock send-keys -t join y; sleep 1; done
+sleep 2; tmux -L $sock send-keys -t join k; sleep 0.3; tmux -L $sock send-keys -t join k
+shot member-join-done 1 join
+tmux -L $sock send-keys -t join q
+
+"$bin" sandbox kill --member etcd-new --dir "$work/sb" >/dev/null
 "$bin" sandbox kill --member etcd-2 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-quorum-lost 8

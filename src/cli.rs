@@ -90,6 +90,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RestoreCommand,
     },
+    /// Member recovery: replace a failed etcd host without downtime
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
     /// Re-check a bundle: every file's size and SHA-256, and the snapshot's own hash
     Verify { bundle: PathBuf },
     /// A local etcd cluster of real processes, for rehearsal and tests
@@ -184,6 +189,90 @@ pub struct RestoreClusterArgs {
     pub disaster_recovery: bool,
     #[command(flatten)]
     pub placement: Placement,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// On a surviving host: remove the failed member, add the new one, write its join bundle
+    Replace(MemberReplaceArgs),
+    /// On the new host: open the ports, unpack the join bundle, start etcd, wait until caught up
+    Join(MemberJoinArgs),
+}
+
+fn size(text: &str) -> Result<u64, String> {
+    crate::procedures::parse_size(text)
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MemberReplaceArgs {
+    /// The failed member, by name or hex ID (as `etcdctl member list` prints it)
+    #[arg(long, value_name = "NAME|ID")]
+    pub failed: String,
+    /// The new host's member name (CN of its certificates, ETCD_NAME)
+    #[arg(long)]
+    pub new_name: String,
+    /// The new host's IP address or DNS name
+    #[arg(long, value_name = "IP_OR_DNS")]
+    pub new_host: String,
+    #[arg(long, default_value_t = 2379)]
+    pub client_port: u16,
+    #[arg(long, default_value_t = 2380)]
+    pub peer_port: u16,
+    /// Directory the join bundle NAME.tgz is written into
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Database size from which the new member joins as a learner (or, where `etcdctl backup`
+    /// keeps the cluster ID, with a data copy): the procedure's 700 MB rule
+    #[arg(long, default_value = "700MB", value_parser = size)]
+    pub learner_threshold: u64,
+    /// The etcd CA (ca.crt and ca.key) [default: /etc/etcd/ca, or the sandbox's]
+    #[arg(long)]
+    pub ca_dir: Option<PathBuf>,
+    /// This surviving host's etcd.conf [default: /etc/etcd/etcd.conf, or a surviving sandbox member's]
+    #[arg(long)]
+    pub etcd_conf: Option<PathBuf>,
+    /// Replace a member of this sandbox [default: the sandbox the connection points into]
+    #[arg(long)]
+    pub sandbox: Option<PathBuf>,
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartWith {
+    /// systemctl enable etcd --now
+    Systemd,
+    /// systemctl enable etcd_container --now (OpenShift 3 containerized etcd)
+    Container,
+    /// A detached etcd process with etcd.conf as its environment (no systemd, e.g. a container)
+    Process,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MemberJoinArgs {
+    /// The join bundle written by `lifeboat member replace`
+    #[arg(long)]
+    pub bundle: PathBuf,
+    /// Join as a new member of this sandbox (instead of /etc/etcd and systemd)
+    #[arg(long, conflicts_with_all = ["start", "etc_dir"])]
+    pub sandbox: Option<PathBuf>,
+    /// How to start etcd [default: systemd when the host runs it]
+    #[arg(long, value_enum)]
+    pub start: Option<StartWith>,
+    /// Where etcd's configuration and certificates go
+    #[arg(long, default_value = "/etc/etcd")]
+    pub etc_dir: PathBuf,
+    /// Seconds to wait for the new member to catch up (and to be promoted)
+    #[arg(long, default_value_t = 300)]
+    pub wait_timeout: u64,
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }

@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod health;
 pub mod kube;
 pub mod paths;
+pub mod pki;
 pub mod plan;
 pub mod procedures;
 pub mod run;

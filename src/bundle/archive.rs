@@ -11,16 +11,9 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 /// `to`, created with `mode`; modes and times of the files are kept. The archive is written
 /// under a temporary name and renamed when complete.
 pub fn write_archive(base: &Path, entries: &[PathBuf], to: &Path, mode: u32) -> Result<u64> {
-    let partial = to.with_extension("tar.partial");
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&partial)
-        .wrap_err_with(|| format!("creating {}", partial.display()))?;
-    let mut builder = tar::Builder::new(file);
-    builder.follow_symlinks(false);
-    let result = (|| -> Result<()> {
+    write_through_partial(to, "tar.partial", mode, |file| {
+        let mut builder = tar::Builder::new(file);
+        builder.follow_symlinks(false);
         for entry in entries {
             let source = base.join(entry);
             if source.is_dir() {
@@ -33,9 +26,26 @@ pub fn write_archive(base: &Path, entries: &[PathBuf], to: &Path, mode: u32) -> 
                     .wrap_err_with(|| format!("archiving {}", source.display()))?;
             }
         }
-        let file = builder.into_inner().wrap_err("finishing the archive")?;
-        file.sync_all().wrap_err("syncing the archive")
-    })();
+        builder.into_inner().wrap_err("finishing the archive")
+    })
+}
+
+/// Creates `to`'s temporary sibling (`.<extension>`, with `mode`), lets `write` fill it, syncs
+/// it and renames it into place; a failure removes the temporary file. Returns the size.
+fn write_through_partial(
+    to: &Path,
+    extension: &str,
+    mode: u32,
+    write: impl FnOnce(std::fs::File) -> Result<std::fs::File>,
+) -> Result<u64> {
+    let partial = to.with_extension(extension);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&partial)
+        .wrap_err_with(|| format!("creating {}", partial.display()))?;
+    let result = write(file).and_then(|file| file.sync_all().wrap_err("syncing the archive"));
     if let Err(error) = result {
         let _ = std::fs::remove_file(&partial);
         return Err(error);
@@ -51,14 +61,76 @@ fn stays_inside(path: &Path) -> bool {
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-/// Extracts `archive` into `target`, refusing the whole archive before writing anything if any
-/// entry is absolute, climbs out with `..`, or is a link pointing outside. Modes are kept.
-pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
-    let open = || {
-        std::fs::File::open(archive)
-            .map(tar::Archive::new)
-            .wrap_err_with(|| format!("opening {}", archive.display()))
+/// Opens a tar archive, gzipped (`.tgz`) or not: gzip's magic bytes decide.
+fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn std::io::Read>>> {
+    use std::io::{Read, Seek};
+    let mut file =
+        std::fs::File::open(archive).wrap_err_with(|| format!("opening {}", archive.display()))?;
+    let mut magic = [0u8; 2];
+    let gzipped = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.rewind()
+        .wrap_err_with(|| format!("reading {}", archive.display()))?;
+    let reader: Box<dyn std::io::Read> = if gzipped {
+        Box::new(flate2::read::GzDecoder::new(file))
+    } else {
+        Box::new(file)
     };
+    Ok(tar::Archive::new(reader))
+}
+
+/// Archives everything in `dir` as `tar czf to -C dir .` would, created 0600 under a temporary
+/// name and renamed when complete.
+pub fn write_tgz(dir: &Path, to: &Path) -> Result<u64> {
+    write_through_partial(to, "tgz.partial", 0o600, |file| {
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        let mut builder = tar::Builder::new(gz);
+        builder.follow_symlinks(false);
+        builder
+            .append_dir_all(".", dir)
+            .wrap_err_with(|| format!("archiving {}", dir.display()))?;
+        builder
+            .into_inner()
+            .and_then(|gz| gz.finish())
+            .wrap_err("finishing the archive")
+    })
+}
+
+/// Reads one small file out of an archive without extracting anything, after checking every
+/// entry as [`extract_safely`] would.
+pub fn read_member(archive: &Path, name: &str) -> Result<Option<String>> {
+    use std::io::Read;
+    let mut reader = open_tar(archive)?;
+    let mut found = None;
+    for entry in reader.entries().wrap_err("reading the archive")? {
+        let mut entry = entry.wrap_err("reading an archive entry")?;
+        let path = entry.path().wrap_err("reading an entry name")?.into_owned();
+        if !stays_inside(&path) {
+            bail!(
+                "{} holds {:?}, which would land outside its directory: refusing the whole archive",
+                archive.display(),
+                path
+            );
+        }
+        let normal: PathBuf = path
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect();
+        if normal == Path::new(name) {
+            let mut text = String::new();
+            entry
+                .read_to_string(&mut text)
+                .wrap_err_with(|| format!("reading {name} in {}", archive.display()))?;
+            found = Some(text);
+        }
+    }
+    Ok(found)
+}
+
+/// Extracts `archive` (a tar, gzipped or not) into `target`, refusing the whole archive before
+/// writing anything if any entry is absolute, climbs out with `..`, or is a link pointing
+/// outside. Modes are kept.
+pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
+    let open = || open_tar(archive);
     let mut names = Vec::new();
     let mut check = open()?;
     for entry in check.entries().wrap_err("reading the archive")? {

@@ -6,7 +6,7 @@ mod archive;
 mod manifest;
 mod verify;
 
-pub use archive::{extract_safely, write_archive};
+pub use archive::{extract_safely, read_member, write_archive, write_tgz};
 pub use manifest::{
     BundleIdentity, FileEntry, MANIFEST, Manifest, SnapshotStats, seal, staging_dir,
 };

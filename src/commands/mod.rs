@@ -1,10 +1,11 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
 mod backup;
+mod member;
 mod procedure;
 mod restore;
 
-pub use procedure::{command_line, describe_progress};
+pub use procedure::{command_line, describe_catch_up, describe_progress};
 mod profile;
 mod sandbox;
 mod status;
@@ -53,6 +54,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let plan = restore::plan_restore(connection.clone(), &args).await?;
             procedure::run_plan(plan, connection, args.confirm).await
         }
+        Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,
         Some(Command::Profile { command }) => profile::dispatch(command, &cli.connection),

@@ -149,6 +149,29 @@ impl ProgressPrinter {
     }
 }
 
+impl ProgressPrinter {
+    /// A line per second while a new member catches up, and the last one.
+    fn show_catch_up(&mut self, applied: u64, leader: u64) {
+        let now = std::time::Instant::now();
+        let too_soon = self
+            .last
+            .is_some_and(|last| now.duration_since(last).as_secs_f64() < 1.0);
+        if applied < leader && too_soon {
+            return;
+        }
+        self.last = Some(now);
+        println!("  ↻ {}", describe_catch_up(applied, leader));
+    }
+}
+
+/// "applied raft index 1180 of the leader's 1200 (98%)".
+pub fn describe_catch_up(applied: u64, leader: u64) -> String {
+    let percent = (applied.min(leader) * 100)
+        .checked_div(leader)
+        .unwrap_or(100);
+    format!("applied raft index {applied} of the leader's {leader} ({percent}%)")
+}
+
 /// "12.0 MiB of ~20.0 MiB, 35.2 MiB/s, 1s left": the total is the member's reported DB size,
 /// so it is an estimate until the transfer ends.
 pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Duration) -> String {
@@ -169,6 +192,9 @@ pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Dura
 fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
     match event {
         RunEvent::Progress { done, total, .. } => progress.show(*done, *total),
+        RunEvent::CatchUp {
+            applied, leader, ..
+        } => progress.show_catch_up(*applied, *leader),
         RunEvent::PlanStarted { steps, dry_run, .. } => {
             println!(
                 "{} — {steps} steps{}",

@@ -28,6 +28,9 @@ pub enum EtcdError {
     HalfIdentity,
     #[error("no endpoint to connect to")]
     NoEndpoints,
+    /// A call the runner routes elsewhere reached the wrong handler: a bug, said plainly.
+    #[error("lifeboat cannot run {0} here; please report this")]
+    Unhandled(String),
     #[error("{endpoints}: {detail}")]
     Unreachable { endpoints: String, detail: String },
     #[error("{endpoints}: no answer within {}s", .timeout.as_secs())]

@@ -3,13 +3,15 @@
 
 mod client;
 mod keys;
+mod membership;
 mod quorum;
 mod snapshot;
 mod status;
 
 pub use client::{EtcdError, connect};
 pub use keys::count_keys;
-pub use quorum::Quorum;
+pub use membership::{add_member, promote_member, remove_member};
+pub use quorum::{Quorum, check_removal, size_advice};
 pub use snapshot::{SnapshotError, Transferred, save_snapshot, verify_snapshot_hash};
 pub use status::{
     Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,

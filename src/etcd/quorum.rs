@@ -52,9 +52,102 @@ impl Quorum {
     }
 }
 
+/// Whether a member can be removed without losing quorum, and if not, why and what to do.
+///
+/// A removal is a raft proposal: it needs a majority of the current voters to commit, and the
+/// voters that remain must still hold a majority of the smaller cluster afterwards (removing a
+/// healthy member of a cluster already at its limit would leave it without one).
+pub fn check_removal(
+    voters: usize,
+    healthy_voters: usize,
+    removed_is_healthy_voter: bool,
+    removed_is_voter: bool,
+    removed_name: &str,
+) -> Result<Quorum, String> {
+    let now = Quorum::new(voters, healthy_voters);
+    if !now.has_quorum() {
+        return Err(format!(
+            "{}.\n  etcd commits a membership change only with a majority of voters, so {removed_name} \
+             cannot be removed and no member was changed. This is the disaster-recovery path: \
+             restore etcd from a backup on one host (the procedure's restore: `lifeboat restore \
+             cluster`), then add the other hosts back one by one with `lifeboat member replace`. \
+             If a failed host can be started again with its data intact, starting it restores \
+             quorum instead.",
+            now.verdict()
+        ));
+    }
+    let after = Quorum::new(
+        voters - usize::from(removed_is_voter),
+        healthy_voters - usize::from(removed_is_healthy_voter),
+    );
+    if !after.has_quorum() {
+        return Err(format!(
+            "removing {removed_name} would leave {} of {} voters healthy, {} needed: QUORUM WOULD BE LOST.\n  \
+             {removed_name} is answering; bring the failed members back (or replace them) first.",
+            after.healthy_voters, after.voters, after.majority
+        ));
+    }
+    Ok(after)
+}
+
+/// The procedure's advice on cluster size, for a cluster about to have `members` members.
+pub fn size_advice(members: usize) -> String {
+    let quorum = Quorum::new(members, members);
+    let mut advice = format!(
+        "{members} members: majority {}, tolerates {} failure{}.",
+        quorum.majority,
+        quorum.tolerance_at_full_strength,
+        if quorum.tolerance_at_full_strength == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    if members % 2 == 0 {
+        advice.push_str(
+            " An even size tolerates no more failures than one member less: add or remove one \
+             to make it odd.",
+        );
+    }
+    if members < 7 {
+        advice.push_str(
+            " The procedure recommends seven etcd hosts in production (majority 4, tolerates 3).",
+        );
+    }
+    advice
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_member_can_be_removed_while_quorum_holds() {
+        let after = check_removal(3, 2, false, true, "etcd-3").expect("2 of 3 healthy");
+        assert_eq!((after.voters, after.healthy_voters), (2, 2));
+    }
+
+    #[test]
+    fn removal_is_refused_with_the_recovery_path_when_quorum_is_lost() {
+        let refusal = check_removal(3, 1, false, true, "etcd-3").expect_err("1 of 3");
+        assert!(refusal.starts_with("QUORUM LOST: 1 of 3"), "{refusal}");
+        assert!(refusal.contains("disaster-recovery path"), "{refusal}");
+        assert!(refusal.contains("restore"), "{refusal}");
+    }
+
+    #[test]
+    fn removing_a_healthy_member_at_the_limit_is_refused() {
+        let refusal = check_removal(3, 2, true, true, "etcd-1").expect_err("would lose quorum");
+        assert!(refusal.contains("QUORUM WOULD BE LOST"), "{refusal}");
+        assert!(check_removal(5, 5, true, true, "etcd-1").is_ok());
+    }
+
+    #[test]
+    fn size_advice_follows_the_procedure() {
+        assert!(size_advice(3).contains("recommends seven"));
+        assert!(size_advice(4).contains("even size"));
+        assert!(!size_advice(7).contains("recommends"));
+    }
 
     #[test]
     fn majority_and_tolerance_for_sizes_one_to_nine() {

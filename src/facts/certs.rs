@@ -99,7 +99,7 @@ fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::pki::{CertUse, CertificateAuthority};
+    use crate::pki::{CertUse, CertificateAuthority};
 
     #[test]
     fn reads_subject_sans_issuer_and_days_left() {

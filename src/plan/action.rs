@@ -65,18 +65,93 @@ pub enum EtcdCall {
     /// `etcdctl endpoint status --cluster`.
     EndpointStatus,
     AlarmList,
+    /// Every member's status and the quorum verdict; fails when removing `remove` (when given)
+    /// would cost quorum, which is re-checked here because the cluster may have changed since
+    /// the plan was made.
+    QuorumCheck {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remove: Option<u64>,
+    },
+    /// `member remove`, refused at run time too if it would lose quorum.
+    MemberRemove {
+        id: u64,
+        name: String,
+    },
+    /// `member add`, as a non-voting learner when `learner`. The new member's ID is remembered
+    /// for later steps as `${NODE_ID}`.
+    MemberAdd {
+        name: String,
+        peer_urls: Vec<String>,
+        learner: bool,
+    },
+    /// Polls until the member at `client_url` answers and its applied raft index has reached
+    /// the leader's, reporting progress; fails after `timeout_secs`.
+    WaitCaughtUp {
+        name: String,
+        client_url: String,
+        timeout_secs: u64,
+    },
+    /// `member promote` of the learner called `name`, retried while etcd says it is not yet in
+    /// sync with the leader.
+    MemberPromote {
+        name: String,
+        timeout_secs: u64,
+    },
 }
 
 impl EtcdCall {
     /// The `etcdctl` subcommand that does the same, for runbooks and for engineers who want to
     /// check by hand.
-    pub fn etcdctl_equivalent(&self) -> &'static [&'static str] {
+    pub fn etcdctl_equivalent(&self) -> Vec<String> {
+        let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         match self {
-            EtcdCall::MemberList => &["member", "list", "-w", "table"],
-            EtcdCall::EndpointStatus => &["endpoint", "status", "--cluster", "-w", "table"],
-            EtcdCall::AlarmList => &["alarm", "list"],
+            EtcdCall::MemberList => words(&["member", "list", "-w", "table"]),
+            EtcdCall::EndpointStatus | EtcdCall::QuorumCheck { .. } => {
+                words(&["endpoint", "status", "--cluster", "-w", "table"])
+            }
+            EtcdCall::AlarmList => words(&["alarm", "list"]),
+            EtcdCall::MemberRemove { id, .. } => {
+                words(&["member", "remove", &crate::etcd::format_id(*id)])
+            }
+            EtcdCall::MemberAdd {
+                name,
+                peer_urls,
+                learner,
+            } => {
+                let mut argv = words(&["member", "add", name]);
+                argv.push(format!("--peer-urls={}", peer_urls.join(",")));
+                if *learner {
+                    argv.push("--learner".into());
+                }
+                argv
+            }
+            EtcdCall::WaitCaughtUp { client_url, .. } => {
+                let mut argv = words(&["endpoint", "status", "-w", "table"]);
+                argv.insert(0, format!("--endpoints={client_url}"));
+                argv
+            }
+            EtcdCall::MemberPromote { .. } => words(&["member", "promote", "${NODE_ID}"]),
         }
     }
+}
+
+/// How a new etcd member is started where there is no `systemctl` to do it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "kebab-case")]
+pub enum EtcdStart {
+    /// Registered as a member of the sandbox in `dir` and started like its other members, so
+    /// `sandbox status` and `sandbox down` know it. `replaces` are dropped from the sandbox.
+    Sandbox {
+        dir: PathBuf,
+        name: String,
+        home: PathBuf,
+        client_port: u16,
+        peer_port: u16,
+        replaces: Vec<String>,
+    },
+    /// A detached etcd process with the configuration file's assignments as its environment,
+    /// as systemd's unit would start it (hosts and containers without systemd).
+    Process { conf: PathBuf, log: PathBuf },
 }
 
 /// What a step does. Every variant is data, so a plan can be printed, diffed and tested
@@ -158,6 +233,36 @@ pub enum Action {
         revision: i64,
         keys: Option<u64>,
     },
+    /// Writes `contents` to `path` (through a temporary file), created with `mode`.
+    WriteFile {
+        path: PathBuf,
+        contents: String,
+        mode: u32,
+    },
+    /// Signs a server and a peer certificate for a new etcd host with the CA in `ca_dir`
+    /// (`ca.crt`, `ca.key`), and writes them with `ca.crt` into `out_dir`; keys 0600.
+    IssueCertificates {
+        ca_dir: PathBuf,
+        common_name: String,
+        sans: Vec<String>,
+        out_dir: PathBuf,
+    },
+    /// `tar czf to -C dir .`, written natively, the archive created 0600.
+    PackDirectory {
+        dir: PathBuf,
+        to: PathBuf,
+    },
+    /// Extracts a gzipped tar into `into`, refusing the whole archive if any entry would land
+    /// outside it.
+    ExtractBundle {
+        bundle: PathBuf,
+        into: PathBuf,
+    },
+    /// `rm -rf path`, when it exists.
+    RemoveDir {
+        path: PathBuf,
+    },
+    StartEtcd(EtcdStart),
 }
 
 /// What [`Action::WaitForEtcd`] waits for.
@@ -190,6 +295,8 @@ pub enum Check {
     SnapshotHash,
     /// `etcdctl snapshot status -w json` reads a revision and at least one key from the file.
     SnapshotStatus,
+    /// A majority of the voting members answers.
+    QuorumHolds,
 }
 
 impl Check {
@@ -203,6 +310,7 @@ impl Check {
             Check::Completed => "the action completes without error",
             Check::SnapshotHash => "etcd's trailing SHA-256 matches the snapshot's data",
             Check::SnapshotStatus => "etcdctl reads a revision and the keys back from the file",
+            Check::QuorumHolds => "a majority of the voting members answers",
         }
     }
 }

@@ -6,7 +6,7 @@
 mod action;
 mod runbook;
 
-pub use action::{Action, Check, CommandSpec, EtcdCall, EtcdState, Target};
+pub use action::{Action, Check, CommandSpec, EtcdCall, EtcdStart, EtcdState, Target};
 pub use runbook::{render_runbook, shell_join};
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,40 @@ pub struct Step {
     /// again after stopping it, so a failure never leaves a host worse than it found it.
     #[serde(default)]
     pub always_run: bool,
+}
+
+impl Step {
+    pub fn new(
+        title: impl Into<String>,
+        reason: impl Into<String>,
+        risk: Risk,
+        action: Action,
+        check: Check,
+        if_failed: impl Into<String>,
+    ) -> Self {
+        Step {
+            title: title.into(),
+            reason: reason.into(),
+            risk,
+            action,
+            check,
+            if_failed: if_failed.into(),
+            always_run: false,
+        }
+    }
+
+    /// A step with nothing to do on this host, kept in the plan so the reason is seen.
+    pub fn skipped(title: impl Into<String>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Step::new(
+            title,
+            reason.clone(),
+            Risk::ReadOnly,
+            Action::Skip { reason },
+            Check::Completed,
+            "",
+        )
+    }
 }
 
 /// A whole procedure, ready to print as a runbook or to hand to the runner.
@@ -124,6 +158,44 @@ impl Plan {
                 "sha256sum every file > manifest.json; sync; mv {} {}   (native)",
                 shell_join([staging.display().to_string()]),
                 shell_join([out.display().to_string()])
+            ),
+            Action::WriteFile {
+                path,
+                contents,
+                mode,
+            } => format!(
+                "cat > {}   (native; {} lines, mode {mode:o})",
+                shell_join([path.display().to_string()]),
+                contents.lines().count()
+            ),
+            Action::IssueCertificates {
+                ca_dir,
+                common_name,
+                sans,
+                out_dir,
+            } => crate::pki::openssl_equivalent(ca_dir, common_name, sans, out_dir),
+            Action::PackDirectory { dir, to } => format!(
+                "tar -czf {} -C {} .   (native; archive mode 600)",
+                shell_join([to.display().to_string()]),
+                shell_join([dir.display().to_string()])
+            ),
+            Action::ExtractBundle { bundle, into } => format!(
+                "tar -xzf {} -C {} --overwrite   (native; refuses entries that would land outside)",
+                shell_join([bundle.display().to_string()]),
+                shell_join([into.display().to_string()])
+            ),
+            Action::RemoveDir { path } => {
+                format!("rm -rf {}", shell_join([path.display().to_string()]))
+            }
+            Action::StartEtcd(EtcdStart::Sandbox { name, dir, .. }) => format!(
+                "lifeboat sandbox start --member {} --dir {}   (registered in the sandbox first)",
+                shell_join([name]),
+                shell_join([dir.display().to_string()])
+            ),
+            Action::StartEtcd(EtcdStart::Process { conf, log }) => format!(
+                "sh -c 'set -a; . {}; exec etcd' >> {} 2>&1 &   (native; detached, like systemd's EnvironmentFile)",
+                conf.display(),
+                shell_join([log.display().to_string()])
             ),
             Action::DiscardStaging { staging } => {
                 format!(
@@ -208,9 +280,17 @@ impl Plan {
 
     /// The full `etcdctl` command that does what `call` does, with this plan's connection.
     pub fn etcdctl_command(&self, call: &EtcdCall) -> Vec<String> {
+        let own = call.etcdctl_equivalent();
+        // A call aimed at one member names its endpoint itself.
+        let own_endpoint = own.iter().any(|arg| arg.starts_with("--endpoints="));
         std::iter::once("etcdctl".to_string())
-            .chain(self.etcdctl_flags.iter().cloned())
-            .chain(call.etcdctl_equivalent().iter().map(|s| s.to_string()))
+            .chain(
+                self.etcdctl_flags
+                    .iter()
+                    .filter(|flag| !(own_endpoint && flag.starts_with("--endpoints=")))
+                    .cloned(),
+            )
+            .chain(own)
             .collect()
     }
 }

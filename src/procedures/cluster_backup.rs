@@ -75,15 +75,7 @@ fn step(
     check: Check,
     if_failed: &str,
 ) -> Step {
-    Step {
-        title: title.into(),
-        reason: reason.into(),
-        risk,
-        action,
-        check,
-        if_failed: if_failed.into(),
-        always_run: false,
-    }
+    Step::new(title, reason, risk, action, check, if_failed)
 }
 
 pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
@@ -109,7 +101,7 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     steps.push(match facts.installation_files.is_empty() {
         true => {
             identity.notes.push("no installation files found".into());
-            skip_step(
+            Step::skipped(
                 "Save the installation files",
                 "none of the installer configuration, the Ansible inventory or ose.repo exists on this host",
             )
@@ -136,7 +128,7 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     steps.push(match &facts.etc_etcd {
         None => {
             identity.notes.push("no /etc/etcd on this host".into());
-            skip_step("Save /etc/etcd", "/etc/etcd does not exist on this host")
+            Step::skipped("Save /etc/etcd", "/etc/etcd does not exist on this host")
         }
         Some(dir) => step(
             "Save /etc/etcd",
@@ -206,19 +198,6 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     }
 }
 
-fn skip_step(title: &str, reason: &str) -> Step {
-    step(
-        title,
-        reason,
-        Risk::ReadOnly,
-        Action::Skip {
-            reason: reason.into(),
-        },
-        Check::Completed,
-        "",
-    )
-}
-
 fn master_files_step(
     facts: &ClusterBackupFacts,
     staging: &std::path::Path,
@@ -231,7 +210,7 @@ fn master_files_step(
             facts.master_dir.display()
         );
         identity.notes.push(reason.clone());
-        return skip_step(title, &reason);
+        return Step::skipped(title, &reason);
     };
     let missing: Vec<&str> = MASTER_FILES
         .iter()
@@ -244,7 +223,7 @@ fn master_files_step(
             facts.master_dir.display()
         );
         identity.notes.push(reason.clone());
-        return skip_step(title, &reason);
+        return Step::skipped(title, &reason);
     }
     if !missing.is_empty() {
         identity.notes.push(format!(
@@ -330,7 +309,7 @@ fn snapshot_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: 
                 "The snapshot file is unreadable: run the backup again.",
             )
         }
-        None => skip_step(
+        None => Step::skipped(
             "Read the snapshot back",
             "etcdctl is not installed: only etcd's trailing hash was checked",
         ),

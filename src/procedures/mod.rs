@@ -4,6 +4,9 @@ mod cluster_backup;
 mod cluster_restore;
 mod etcd_service;
 mod health_check;
+mod member_input;
+mod member_join;
+mod member_replace;
 
 pub use cluster_backup::{
     BackupMethod, ClusterBackupFacts, INSTALLATION_FILES, MASTER_FILES, plan_cluster_backup,
@@ -14,6 +17,15 @@ pub use cluster_restore::{
 };
 pub use etcd_service::EtcdService;
 pub use health_check::{HealthCheckFacts, plan_health_check};
+pub use member_input::{NewHost, parse_size, validate_member_name};
+pub use member_join::{
+    FIREWALL_CHAIN, Firewall, JoinStart, MemberJoinFacts, accept_rule, plan_member_join,
+    relocate_conf,
+};
+pub use member_replace::{
+    DatadirBackup, JOIN_MANIFEST, JoinManifest, JoinPath, LEARNER_THRESHOLD, MemberReplaceFacts,
+    choose_join_path, plan_member_replace, render_new_member_conf,
+};
 
 use serde::Serialize;
 

@@ -64,6 +64,12 @@ pub enum RunEvent {
         done: u64,
         total: Option<u64>,
     },
+    /// A new member catching up: its applied raft index against the leader's.
+    CatchUp {
+        index: usize,
+        applied: u64,
+        leader: u64,
+    },
     StepFinished {
         index: usize,
         outcome: StepOutcome,

@@ -7,7 +7,9 @@
 mod check;
 mod confirm;
 mod events;
+mod member_calls;
 mod native;
+mod native_files;
 mod restore;
 mod runner;
 mod transcript;

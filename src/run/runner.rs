@@ -5,7 +5,9 @@ use tokio::sync::mpsc;
 use super::check::{ActionResult, evaluate, parse_snapshot_status};
 use super::confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 use super::events::{PlanOutcome, RunEvent, StepOutcome};
+use super::member_calls;
 use super::native;
+use super::native_files;
 use super::restore;
 use super::transcript::{Transcript, TranscriptRecord};
 use crate::connection::Endpoints;
@@ -21,6 +23,8 @@ pub struct Runner {
     run_id: String,
     /// What the snapshot status step read back, for the manifest the seal step writes.
     snapshot_stats: Option<crate::bundle::SnapshotStats>,
+    /// Values later steps refer to as `${NAME}`: `NODE_ID` once a member was added.
+    bindings: std::collections::BTreeMap<String, String>,
 }
 
 impl Runner {
@@ -34,6 +38,7 @@ impl Runner {
                 .strftime("%Y%m%dT%H%M%S%.3fZ")
                 .to_string(),
             snapshot_stats: None,
+            bindings: std::collections::BTreeMap::new(),
         }
     }
 
@@ -175,9 +180,10 @@ impl Runner {
         }
     }
 
-    async fn execute(&self, index: usize, step: &Step) -> Result<ActionResult, String> {
+    async fn execute(&mut self, index: usize, step: &Step) -> Result<ActionResult, String> {
         match &step.action {
             Action::Run(spec) => {
+                let spec = &self.bind(spec);
                 let events = self.events.clone();
                 let mut forward = move |line: crate::exec::OutputLine| {
                     let _ = events.send(RunEvent::Output {
@@ -206,12 +212,30 @@ impl Runner {
             Action::Etcd(call) => {
                 let target = self
                     .etcd
-                    .as_ref()
+                    .clone()
                     .ok_or("no etcd connection is configured for this run; pass --endpoints")?;
-                self.etcd_call(index, call, target)
+                if let Some(result) = self.membership_call(index, call, &target).await {
+                    return result;
+                }
+                self.etcd_call(index, call, &target)
                     .await
                     .map_err(|e| format!("{e}\n{}", e.hint()))
             }
+            Action::WriteFile {
+                path,
+                contents,
+                mode,
+            } => native_files::write_file(path, contents, *mode),
+            Action::IssueCertificates {
+                ca_dir,
+                common_name,
+                sans,
+                out_dir,
+            } => native_files::issue_certificates(ca_dir, common_name, sans, out_dir),
+            Action::PackDirectory { dir, to } => native_files::pack_directory(dir, to),
+            Action::ExtractBundle { bundle, into } => native_files::extract_bundle(bundle, into),
+            Action::RemoveDir { path } => native_files::remove_dir(path),
+            Action::StartEtcd(how) => native_files::start_etcd(how).await,
             Action::Manual { .. } => Ok(ActionResult::Confirmed {
                 by_flag: matches!(self.policy, ConfirmPolicy::AssumeYes),
             }),
@@ -297,6 +321,89 @@ impl Runner {
         Some(stats)
     }
 
+    /// `${NAME}` arguments replaced by what earlier steps found out.
+    fn bind(&self, spec: &crate::plan::CommandSpec) -> crate::plan::CommandSpec {
+        let mut bound = spec.clone();
+        for arg in &mut bound.argv {
+            if let Some(value) = arg
+                .strip_prefix("${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .and_then(|name| self.bindings.get(name))
+            {
+                *arg = value.clone();
+            }
+        }
+        bound
+    }
+
+    /// The calls of member recovery; `None` for the others.
+    async fn membership_call(
+        &mut self,
+        index: usize,
+        call: &EtcdCall,
+        target: &Endpoints,
+    ) -> Option<Result<ActionResult, String>> {
+        let events = &self.events;
+        Some(match call {
+            EtcdCall::QuorumCheck { remove } => {
+                member_calls::quorum_check(index, target, *remove, events).await
+            }
+            EtcdCall::MemberRemove { id, name } => {
+                member_calls::member_remove(target, *id, name).await
+            }
+            EtcdCall::MemberAdd {
+                name,
+                peer_urls,
+                learner,
+            } => match member_calls::member_add(index, target, name, peer_urls, *learner, events)
+                .await
+            {
+                Ok(added) => {
+                    self.bindings
+                        .insert("NODE_ID".into(), crate::etcd::format_id(added.id));
+                    Ok(ActionResult::Done {
+                        summary: format!(
+                            "{name} added as {} with ID {}",
+                            if added.is_learner {
+                                "a learner"
+                            } else {
+                                "a member"
+                            },
+                            crate::etcd::format_id(added.id)
+                        ),
+                    })
+                }
+                Err(error) => Err(error),
+            },
+            EtcdCall::WaitCaughtUp {
+                name,
+                client_url,
+                timeout_secs,
+            } => {
+                member_calls::wait_caught_up(
+                    index,
+                    target,
+                    name,
+                    client_url,
+                    std::time::Duration::from_secs(*timeout_secs),
+                    events,
+                )
+                .await
+            }
+            EtcdCall::MemberPromote { name, timeout_secs } => {
+                member_calls::member_promote(
+                    index,
+                    target,
+                    name,
+                    std::time::Duration::from_secs(*timeout_secs),
+                    events,
+                )
+                .await
+            }
+            EtcdCall::MemberList | EtcdCall::EndpointStatus | EtcdCall::AlarmList => return None,
+        })
+    }
+
     async fn etcd_call(
         &self,
         index: usize,
@@ -344,6 +451,11 @@ impl Runner {
                 }
                 Ok(ActionResult::Endpoints(snapshot.endpoints))
             }
+            EtcdCall::QuorumCheck { .. }
+            | EtcdCall::MemberRemove { .. }
+            | EtcdCall::MemberAdd { .. }
+            | EtcdCall::WaitCaughtUp { .. }
+            | EtcdCall::MemberPromote { .. } => Err(EtcdError::Unhandled(format!("{call:?}"))),
             EtcdCall::AlarmList => {
                 let alarms = etcd::list_alarms(target).await?;
                 if alarms.is_empty() {

@@ -38,20 +38,7 @@ pub fn ensure_etcd_image() -> Result<String> {
     // Both binaries link libc; each library goes in once.
     let mut added = std::collections::BTreeSet::new();
     for binary in [&etcd, &etcdctl] {
-        let name = binary
-            .file_name()
-            .ok_or_else(|| eyre!("{} has no file name", binary.display()))?;
-        archive
-            .append_path_with_name(binary, Path::new("usr/local/bin").join(name))
-            .wrap_err_with(|| format!("adding {}", binary.display()))?;
-        for library in linked_libraries(binary)? {
-            let inside = library.strip_prefix("/").unwrap_or(&library).to_path_buf();
-            if added.insert(inside.clone()) {
-                archive
-                    .append_path_with_name(&library, &inside)
-                    .wrap_err_with(|| format!("adding {}", library.display()))?;
-            }
-        }
+        append_binary(&mut archive, binary, &mut added)?;
     }
     archive
         .append_path_with_name(&busybox, "bin/busybox")
@@ -109,6 +96,41 @@ pub fn ensure_etcd_image() -> Result<String> {
         );
     }
     Ok(image)
+}
+
+/// A tar of `binary` at `usr/local/bin/NAME` with the shared libraries it links, to unpack into
+/// a container of the etcd image (`docker cp - CONTAINER:/`): how a drill puts lifeboat itself
+/// on a container that plays a host.
+pub fn binary_tar(binary: &Path) -> Result<Vec<u8>> {
+    let mut archive = tar::Builder::new(Vec::new());
+    archive.follow_symlinks(true);
+    // Docker's extractor refuses GNU sparse entries, which a large debug binary becomes.
+    archive.sparse(false);
+    append_binary(&mut archive, binary, &mut std::collections::BTreeSet::new())?;
+    archive.into_inner().wrap_err("finishing the archive")
+}
+
+/// Adds `binary` as `usr/local/bin/NAME` and each library it links not yet in `added`.
+fn append_binary(
+    archive: &mut tar::Builder<Vec<u8>>,
+    binary: &Path,
+    added: &mut std::collections::BTreeSet<PathBuf>,
+) -> Result<()> {
+    let name = binary
+        .file_name()
+        .ok_or_else(|| eyre!("{} has no file name", binary.display()))?;
+    archive
+        .append_path_with_name(binary, Path::new("usr/local/bin").join(name))
+        .wrap_err_with(|| format!("adding {}", binary.display()))?;
+    for library in linked_libraries(binary)? {
+        let inside = library.strip_prefix("/").unwrap_or(&library).to_path_buf();
+        if added.insert(inside.clone()) {
+            archive
+                .append_path_with_name(&library, &inside)
+                .wrap_err_with(|| format!("adding {}", library.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn etcd_version(etcd: &Path) -> Result<String> {

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre::{Result, WrapErr};
 use thiserror::Error;
 
-use super::pki::{CertUse, CertificateAuthority};
 use super::ports::free_ports;
 use super::process::{is_running, log_tail, signal_and_wait, spawn_etcd, stop};
 use super::state::{SandboxMember, SandboxState};
 use crate::etcd::collect_snapshot;
 use crate::facts::EtcdConf;
+use crate::pki::{CertUse, CertificateAuthority};
 
 /// Expected failures, each with what to do about it.
 #[derive(Debug, Error)]
@@ -313,4 +313,29 @@ pub async fn start_member(dir: &Path, name: &str, wait: bool) -> Result<SandboxM
         wait_until_healthy(dir, &state, std::slice::from_ref(&member.name)).await?;
     }
     Ok(member)
+}
+
+/// Registers a member that joined the cluster from outside the sandbox (member recovery),
+/// drops the members it replaced from the sandbox's list, then starts it like any other.
+pub async fn join_member(
+    dir: &Path,
+    member: SandboxMember,
+    replaces: &[String],
+) -> Result<SandboxMember> {
+    let mut state = load(dir)?;
+    for gone in state.members.iter().filter(|m| replaces.contains(&m.name)) {
+        // A removed member stops itself; one still running would hold its ports.
+        if let Some(pid) = gone.pid.filter(|pid| is_running(*pid)) {
+            stop(pid);
+        }
+    }
+    state.members.retain(|m| !replaces.contains(&m.name));
+    match state.members.iter_mut().find(|m| m.name == member.name) {
+        Some(existing) => *existing = member.clone(),
+        None => state.members.push(member.clone()),
+    }
+    std::fs::create_dir_all(member.data_dir())
+        .wrap_err_with(|| format!("creating {}", member.data_dir().display()))?;
+    state.save(dir)?;
+    start_member(dir, &member.name, true).await
 }

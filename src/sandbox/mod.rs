@@ -5,12 +5,12 @@
 mod image;
 pub mod kube_api;
 mod lifecycle;
-pub mod pki;
+pub use crate::pki;
 mod ports;
 mod process;
 mod state;
 
-pub use image::ensure_etcd_image;
-pub use lifecycle::{SandboxError, down, kill_member, start_member, stop_member, up};
-pub use process::is_running;
+pub use image::{binary_tar, ensure_etcd_image};
+pub use lifecycle::{SandboxError, down, join_member, kill_member, start_member, stop_member, up};
+pub use process::{is_running, log_tail, spawn_etcd};
 pub use state::{SandboxMember, SandboxState};

@@ -41,10 +41,19 @@ pub struct Wizard {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
     pub step: usize,
+    /// What `done` and `total` count.
+    pub unit: ProgressUnit,
     pub done: u64,
     pub total: Option<u64>,
     pub started: std::time::Instant,
     pub updated: std::time::Instant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressUnit {
+    Bytes,
+    /// A new member's applied raft index against the leader's.
+    RaftIndex,
 }
 
 impl Wizard {

@@ -15,20 +15,38 @@ use super::terminal::{self, Tui};
 use super::update::update;
 use super::view;
 use crate::commands::plan_with;
-use crate::connection::ConnectionSettings;
+use crate::connection::{ConnectionSettings, Endpoints};
 use crate::health::{HealthSources, collect};
-use crate::plan::Target;
+use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
-use crate::run::{ConfirmPolicy, Runner, Transcript};
+use crate::run::{ConfirmPolicy, PlanOutcome, Runner, Transcript};
 
 /// Opens the dashboard and runs until the engineer quits; the terminal is restored on every
 /// way out.
 pub async fn run(connection: Option<ConnectionSettings>, sandbox_dir: PathBuf) -> Result<()> {
     let mut tui = terminal::enter()?;
-    let app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
-    let result = event_loop(&mut tui, app).await;
+    let mut app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
+    let result = event_loop(&mut tui, &mut app, None).await;
     terminal::leave();
     result
+}
+
+/// Opens the wizard on a plan made from the command line (member recovery takes its choices
+/// as flags) and runs it with every step confirmed on screen. Returns how the plan ended, or
+/// `None` when the engineer quit before it did.
+pub async fn run_wizard(
+    plan: Plan,
+    connection: ConnectionSettings,
+    sandbox_dir: PathBuf,
+) -> Result<Option<PlanOutcome>> {
+    let transcript = Transcript::open(&crate::paths::state_dir()?)?;
+    let mut tui = terminal::enter()?;
+    let target = connection.target.clone();
+    let mut app = App::new(Some(connection), sandbox_dir, jiff::Timestamp::now());
+    let result = event_loop(&mut tui, &mut app, Some((plan, target, transcript))).await;
+    terminal::leave();
+    result?;
+    Ok(app.wizard.and_then(|wizard| wizard.finished))
 }
 
 /// Background refresh of the cluster snapshot, at an interval the engineer can change.
@@ -62,10 +80,18 @@ impl Refresher {
     }
 }
 
-async fn event_loop(tui: &mut Tui, mut app: App) -> Result<()> {
+async fn event_loop(
+    tui: &mut Tui,
+    app: &mut App,
+    first_plan: Option<(Plan, Endpoints, Transcript)>,
+) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    if let Some((plan, target, transcript)) = first_plan {
+        let _ = tx.send(Msg::PlanReady(plan.clone()));
+        spawn_runner(plan, target, transcript, tx.clone());
+    }
     let mut refresher: Option<Refresher> = None;
     loop {
         if refresher.is_none() {
@@ -74,15 +100,15 @@ async fn event_loop(tui: &mut Tui, mut app: App) -> Result<()> {
                 refresher = Some(Refresher::start(sources, app.refresh_every, tx.clone()));
             }
         }
-        tui.draw(|frame| view::draw(frame, &app))
+        tui.draw(|frame| view::draw(frame, app))
             .wrap_err("drawing the screen")?;
         let Some(first) = rx.recv().await else {
             return Ok(());
         };
         // Apply everything already queued before drawing again.
-        let mut effects = update(&mut app, first);
+        let mut effects = update(app, first);
         while let Ok(msg) = rx.try_recv() {
-            effects.extend(update(&mut app, msg));
+            effects.extend(update(app, msg));
         }
         for effect in effects {
             match effect {
@@ -177,6 +203,18 @@ fn start_plan(
             }
         };
         let _ = tx.send(Msg::PlanReady(plan.clone()));
+        spawn_runner(plan, target, transcript, tx);
+    });
+}
+
+/// Runs `plan`, forwarding its events and questions to the UI as messages.
+fn spawn_runner(
+    plan: Plan,
+    target: Endpoints,
+    transcript: Transcript,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let (confirm_tx, mut confirms) = mpsc::channel(1);
         let forward_events = tx.clone();

@@ -9,8 +9,8 @@ mod terminal;
 mod update;
 pub mod view;
 
-pub use app::{App, Progress, Screen, StepState, Wizard};
-pub use event_loop::run;
+pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
+pub use event_loop::{run, run_wizard};
 pub use msg::{Effect, Msg};
 pub use terminal::install_panic_hook;
 pub use update::update;

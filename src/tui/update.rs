@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, REFRESH_STEPS, Screen, StepState, Wizard};
+use super::app::{App, ProgressUnit, REFRESH_STEPS, Screen, StepState, Wizard};
 use super::msg::{Effect, Msg};
 use crate::procedures::Procedure;
 use crate::run::{Decision, RunEvent};
@@ -85,19 +85,19 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             line,
         } => wizard.output.push((index, stream, line)),
         RunEvent::Progress { index, done, total } => {
-            let now = std::time::Instant::now();
-            let started = match wizard.progress {
-                Some(p) if p.step == index => p.started,
-                _ => now,
-            };
-            wizard.progress = Some(super::app::Progress {
-                step: index,
-                done,
-                total,
-                started,
-                updated: now,
-            });
+            set_progress(wizard, index, ProgressUnit::Bytes, done, total)
         }
+        RunEvent::CatchUp {
+            index,
+            applied,
+            leader,
+        } => set_progress(
+            wizard,
+            index,
+            ProgressUnit::RaftIndex,
+            applied,
+            Some(leader),
+        ),
         RunEvent::StepFinished { index, outcome } => {
             if let Some(state) = wizard.steps.get_mut(index) {
                 *state = StepState::Done(outcome);
@@ -108,6 +108,28 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             wizard.finished = Some(outcome);
         }
     }
+}
+
+fn set_progress(
+    wizard: &mut Wizard,
+    index: usize,
+    unit: ProgressUnit,
+    done: u64,
+    total: Option<u64>,
+) {
+    let now = std::time::Instant::now();
+    let started = match wizard.progress {
+        Some(p) if p.step == index => p.started,
+        _ => now,
+    };
+    wizard.progress = Some(super::app::Progress {
+        step: index,
+        unit,
+        done,
+        total,
+        started,
+        updated: now,
+    });
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {

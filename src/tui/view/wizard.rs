@@ -8,7 +8,7 @@ use crate::commands::command_line;
 use crate::exec::OutputStream;
 use crate::plan::Risk;
 use crate::run::{PlanOutcome, StepOutcome};
-use crate::tui::app::{App, StepState, Wizard};
+use crate::tui::app::{App, ProgressUnit, StepState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(wizard) = &app.wizard else {
@@ -134,11 +134,17 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
                 .total
                 .filter(|t| *t > 0)
                 .map_or(0.0, |t| (progress.done as f64 / t as f64).min(1.0));
-            let label = crate::commands::describe_progress(
-                progress.done,
-                progress.total,
-                progress.updated.duration_since(progress.started),
-            );
+            let label = match progress.unit {
+                ProgressUnit::Bytes => crate::commands::describe_progress(
+                    progress.done,
+                    progress.total,
+                    progress.updated.duration_since(progress.started),
+                ),
+                ProgressUnit::RaftIndex => crate::commands::describe_catch_up(
+                    progress.done,
+                    progress.total.unwrap_or(progress.done),
+                ),
+            };
             frame.render_widget(
                 Gauge::default()
                     .ratio(ratio)

@@ -1,0 +1,159 @@
+//! What the engineer types for a member replacement, checked before anything runs: a host that
+//! looks like an IP address must be one, a member name must fit in `ETCD_INITIAL_CLUSTER` and
+//! in a file name, and a size must say its unit.
+
+use std::net::IpAddr;
+
+/// The new host's address as it goes into URLs and certificate SANs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewHost {
+    Ip(IpAddr),
+    Dns(String),
+}
+
+impl NewHost {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let looks_numeric =
+            !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if looks_numeric || text.contains(':') {
+            return text.parse().map(NewHost::Ip).map_err(|_| {
+                format!("--new-host {text:?} is not a valid IP address; give the new host's IP (e.g. 10.0.0.14) or its DNS name")
+            });
+        }
+        let valid_label = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if text.len() <= 253 && text.split('.').all(valid_label) {
+            Ok(NewHost::Dns(text.to_ascii_lowercase()))
+        } else {
+            Err(format!(
+                "--new-host {text:?} is neither an IP address nor a DNS name; give the new host's IP or its DNS name"
+            ))
+        }
+    }
+
+    /// As it appears in a URL: IPv6 addresses in brackets.
+    pub fn url_host(&self) -> String {
+        match self {
+            NewHost::Ip(IpAddr::V6(ip)) => format!("[{ip}]"),
+            NewHost::Ip(ip) => ip.to_string(),
+            NewHost::Dns(name) => name.clone(),
+        }
+    }
+
+    /// As it appears in a certificate's subject alternative names.
+    pub fn san(&self) -> String {
+        match self {
+            NewHost::Ip(ip) => ip.to_string(),
+            NewHost::Dns(name) => name.clone(),
+        }
+    }
+
+    /// The address etcd binds to: etcd listens on IP addresses only, so for a DNS name it
+    /// listens on every address of the host.
+    pub fn listen_host(&self) -> String {
+        match self {
+            NewHost::Ip(_) => self.url_host(),
+            NewHost::Dns(_) => "0.0.0.0".into(),
+        }
+    }
+}
+
+/// A member name goes into `ETCD_INITIAL_CLUSTER` (`name=url,...`) and names the bundle file.
+pub fn validate_member_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        || name.starts_with('.')
+    {
+        return Err(format!(
+            "--new-name {name:?} must be letters, digits, '.', '-' or '_' (it goes into ETCD_INITIAL_CLUSTER and names the bundle file)"
+        ));
+    }
+    Ok(())
+}
+
+/// "700MB", "1.5GB", "512MiB", "0": sizes as people write them. Decimal units are powers of
+/// 1000, as in the procedure's 700 MB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size; write it like 700MB, 1GB or 0"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "mb" | "m" => 1000 * 1000,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?}; use B, KB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
+    };
+    Ok((number * factor as f64).round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ip_that_is_not_an_ip_is_an_error() {
+        assert_eq!(
+            NewHost::parse("10.0.0.14"),
+            Ok(NewHost::Ip("10.0.0.14".parse().expect("ip")))
+        );
+        for bad in ["10.0.0.300", "10.0.0", "1.2.3.4.5", "fe80::zz", ""] {
+            assert!(NewHost::parse(bad).is_err(), "{bad}");
+        }
+        assert!(
+            NewHost::parse("10.0.0.300")
+                .expect_err("bad")
+                .contains("not a valid IP")
+        );
+    }
+
+    #[test]
+    fn dns_names_and_ipv6_render_for_urls_and_sans() {
+        let dns = NewHost::parse("etcd-4.Example.com").expect("dns");
+        assert_eq!(dns.url_host(), "etcd-4.example.com");
+        assert_eq!(dns.listen_host(), "0.0.0.0");
+        assert!(NewHost::parse("-bad.example").is_err());
+        assert!(NewHost::parse("under_score.example").is_err());
+        let v6 = NewHost::parse("fd00::4").expect("v6");
+        assert_eq!(v6.url_host(), "[fd00::4]");
+        assert_eq!(v6.san(), "fd00::4");
+    }
+
+    #[test]
+    fn member_names_must_fit_the_initial_cluster_list() {
+        assert!(validate_member_name("etcd-new").is_ok());
+        for bad in ["", "a=b", "a,b", "../x", "a b"] {
+            assert!(validate_member_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_take_the_units_people_write() {
+        assert_eq!(parse_size("700MB"), Ok(700_000_000));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1.5 GB"), Ok(1_500_000_000));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("7 parsecs").is_err());
+    }
+}
