@@ -9,7 +9,7 @@ bin=$PWD/target/debug/lifeboat
 work=$(mktemp -d)
 sock=lifeboat-shots
 W=140 H=38
-cleanup() { tmux -L $sock kill-server 2>/dev/null || true; "$bin" sandbox down --dir "$work/sb" >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() { tmux -L $sock kill-server 2>/dev/null || true; for sb in sb solo; do "$bin" sandbox down --dir "$work/$sb" >/dev/null 2>&1 || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
@@ -73,3 +73,20 @@ tmux -L $sock send-keys -t join q
 "$bin" sandbox kill --member etcd-new --dir "$work/sb" >/dev/null
 "$bin" sandbox kill --member etcd-2 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-quorum-lost 8
+
+# Cluster restore on a single-member sandbox: the wizard stops at the destructive step with
+# the way back shown, then finishes with the comparison against the bundle.
+"$bin" sandbox up --members 1 --dir "$work/solo" >/dev/null
+solo_env=$("$bin" sandbox env --dir "$work/solo" | sed -n 's/^export //p' | tr '\n' ' ')
+env $solo_env ETCDCTL_API=3 etcdctl put /registry/demo/restored yes >/dev/null
+env $solo_env "$bin" backup cluster --out "$work/solo-bundle" --yes >/dev/null
+env $solo_env ETCDCTL_API=3 etcdctl put /registry/demo/after-backup lost >/dev/null
+tmux -L $sock new-session -d -s restore -x $W -y $H \
+  "env $solo_env XDG_STATE_HOME=$XDG_STATE_HOME XDG_DATA_HOME=$XDG_DATA_HOME $bin restore cluster --from $work/solo-bundle; sleep 600"
+sleep 2
+for _ in 1 2 3 4 5; do tmux -L $sock send-keys -t restore y; sleep 1.2; done
+shot restore-confirm 1 restore
+for _ in 1 2 3 4; do tmux -L $sock send-keys -t restore y; sleep 1.5; done
+shot restore-done 2 restore
+tmux -L $sock send-keys -t restore q
+"$bin" sandbox down --dir "$work/solo" >/dev/null

@@ -187,6 +187,9 @@ pub struct RestoreClusterArgs {
     /// etcd's disaster-recovery path, for when quorum is lost for good
     #[arg(long)]
     pub disaster_recovery: bool,
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
     #[command(flatten)]
     pub placement: Placement,
     #[command(flatten)]

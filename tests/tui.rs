@@ -433,3 +433,69 @@ fn backup_wizard_shows_a_progress_gauge_while_streaming() {
     let stable: String = frame.lines().take(12).collect::<Vec<_>>().join("\n");
     insta::assert_snapshot!(stable);
 }
+
+#[test]
+fn restore_wizard_asks_before_the_destructive_step_and_shows_the_way_back() {
+    use lifeboat::bundle::SnapshotStats;
+    use lifeboat::procedures::{
+        ClusterRestoreFacts, EtcdService, RestoreData, RestoreMember, plan_cluster_restore,
+    };
+    let mut app = app_with(Some(snapshot(vec![status(1)], vec![])));
+    let plan = plan_cluster_restore(&ClusterRestoreFacts {
+        connection: connection(),
+        bundle: "/var/backups/lifeboat/cluster-1".into(),
+        bundle_host: "master-0".into(),
+        data: RestoreData::Snapshot("/var/backups/lifeboat/cluster-1/etcd-snapshot.db".into()),
+        stats: Some(SnapshotStats {
+            revision: 4242,
+            total_keys: 120,
+            total_size: 1 << 20,
+            keys: Some(97),
+        }),
+        certificates: Err("the bundle holds no certificates and keys".into()),
+        installation_archives: vec![],
+        members: vec![RestoreMember {
+            name: "master-0".into(),
+            peer_url: "https://10.0.0.1:2380".into(),
+            client_urls: vec!["https://10.0.0.1:2379".into()],
+            data_dir: "/var/lib/etcd".into(),
+            keep_as: Some("/var/lib/etcd.orig".into()),
+            service: EtcdService::Systemd,
+            conf: Some("/etc/etcd/etcd.conf".into()),
+            local: true,
+            image: None,
+        }],
+        disaster_recovery: false,
+        cluster_token: "etcd-cluster".into(),
+        etcdctl: "/usr/bin/etcdctl".into(),
+        selinux: Err("SELinux is not enabled on this host".into()),
+        owner: Ok("etcd:etcd".into()),
+    });
+    update(&mut app, Msg::PlanReady(plan.clone()));
+    let restore = plan
+        .steps
+        .iter()
+        .position(|s| s.title.starts_with("Restore the etcd data"))
+        .expect("a restore step");
+    for index in 0..restore {
+        update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
+        update(
+            &mut app,
+            Msg::Run(RunEvent::StepFinished {
+                index,
+                outcome: StepOutcome::Succeeded {
+                    summary: "done".into(),
+                },
+            }),
+        );
+    }
+    let (request, mut answer) = ConfirmRequest::new(restore, plan.steps[restore].clone());
+    update(&mut app, Msg::Confirm(Box::new(request)));
+    let frame = render(&app);
+    assert!(frame.contains("(destructive)?"), "{frame}");
+    assert!(frame.contains("etcdctl snapshot restore"), "{frame}");
+    assert!(frame.contains("If it fails: To go back"), "{frame}");
+    insta::assert_snapshot!(frame);
+    update(&mut app, key(KeyCode::Char('n')));
+    assert_ne!(answer.try_recv(), Ok(Decision::Run));
+}

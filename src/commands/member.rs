@@ -1,17 +1,15 @@
 //! `lifeboat member replace` and `member join`: what each host has, found before planning, so
 //! that bad input and an unsafe cluster are refused before anything runs.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
+use super::procedure::run_on_screen_or_headless;
 use super::require_connection;
-use crate::cli::{
-    ConfirmArgs, ConnectionArgs, MemberCommand, MemberJoinArgs, MemberReplaceArgs, StartWith,
-};
-use crate::connection::{ConnectionSettings, Source};
+use crate::cli::{ConnectionArgs, MemberCommand, MemberJoinArgs, MemberReplaceArgs, StartWith};
+use crate::connection::ConnectionSettings;
 use crate::etcd::{MemberInfo, collect_snapshot, format_id};
 use crate::facts::EtcdConf;
 use crate::pki::CertificateAuthority;
@@ -28,7 +26,7 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
         MemberCommand::Replace(args) => {
             let connection = require_connection(connection)?;
             let (plan, sandbox) = plan_replace(connection.clone(), &args).await?;
-            run(plan, connection, args.confirm, args.headless, sandbox).await
+            run_on_screen_or_headless(plan, connection, args.confirm, args.headless, sandbox).await
         }
         MemberCommand::Join(args) => {
             let facts = join_facts(&args)?;
@@ -37,7 +35,7 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
                 JoinStart::Sandbox { dir, .. } => Some(dir.clone()),
                 _ => None,
             };
-            run(
+            run_on_screen_or_headless(
                 plan,
                 facts.connection(),
                 args.confirm,
@@ -49,41 +47,12 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
     }
 }
 
-/// The full-screen wizard on a terminal, unless asked for lines, `--yes` or `--dry-run`.
-async fn run(
-    plan: Plan,
-    connection: ConnectionSettings,
-    confirm: ConfirmArgs,
-    headless: bool,
-    sandbox: Option<PathBuf>,
-) -> Result<ExitCode> {
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if headless || confirm.yes || confirm.dry_run || !interactive {
-        return super::procedure::run_plan(plan, connection, confirm).await;
-    }
-    let sandbox_dir = match sandbox {
-        Some(dir) => dir,
-        None => crate::paths::default_sandbox_dir()?,
-    };
-    let outcome = crate::tui::run_wizard(plan, connection, sandbox_dir).await?;
-    Ok(match outcome {
-        Some(outcome) if outcome.succeeded() => ExitCode::SUCCESS,
-        Some(crate::run::PlanOutcome::Failed { .. }) => ExitCode::from(1),
-        _ => ExitCode::from(2),
-    })
-}
-
 /// The sandbox a connection points into: named by `--sandbox`, the connection's source, or the
 /// CA file of `sandbox env` (`DIR/ca/ca.crt`).
 fn sandbox_of(explicit: Option<&Path>, connection: &ConnectionSettings) -> Option<PathBuf> {
-    if let Some(dir) = explicit {
-        return Some(dir.to_path_buf());
-    }
-    if let Source::Sandbox(dir) = &connection.source {
-        return Some(dir.clone());
-    }
-    let dir = connection.target.cacert.as_deref()?.parent()?.parent()?;
-    SandboxState::path(dir).is_file().then(|| dir.to_path_buf())
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| SandboxState::dir_of_connection(connection))
 }
 
 fn find_failed<'a>(members: &'a [MemberInfo], wanted: &str) -> Result<&'a MemberInfo> {

@@ -52,7 +52,15 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let connection = require_connection(&cli.connection)?;
             let plan = restore::plan_restore(connection.clone(), &args).await?;
-            procedure::run_plan(plan, connection, args.confirm).await
+            let sandbox = crate::sandbox::SandboxState::dir_of_connection(&connection);
+            procedure::run_on_screen_or_headless(
+                plan,
+                connection,
+                args.confirm,
+                args.headless,
+                sandbox,
+            )
+            .await
         }
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
@@ -147,6 +155,7 @@ pub async fn plan_with(
                 etcd_conf: None,
                 master_dir: "/etc/origin/master".into(),
                 disaster_recovery: false,
+                headless: false,
                 placement: Placement {
                     docker: match target {
                         Target::DockerExec { container } => Some(container),

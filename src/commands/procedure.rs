@@ -1,6 +1,7 @@
 //! `lifeboat run`: a procedure without the TUI, rendered as lines on the terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, bail};
@@ -261,4 +262,28 @@ fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
 /// The command shown before a step runs: the real one, or what lifeboat does natively.
 pub fn command_line(plan: &Plan, action: &Action) -> String {
     plan.describe_action(action)
+}
+
+/// The full-screen wizard on a terminal, unless asked for lines, `--yes` or `--dry-run`.
+pub async fn run_on_screen_or_headless(
+    plan: Plan,
+    connection: ConnectionSettings,
+    confirm: ConfirmArgs,
+    headless: bool,
+    sandbox: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if headless || confirm.yes || confirm.dry_run || !interactive {
+        return run_plan(plan, connection, confirm).await;
+    }
+    let sandbox_dir = match sandbox {
+        Some(dir) => dir,
+        None => crate::paths::default_sandbox_dir()?,
+    };
+    let outcome = crate::tui::run_wizard(plan, connection, sandbox_dir).await?;
+    Ok(match outcome {
+        Some(outcome) if outcome.succeeded() => ExitCode::SUCCESS,
+        Some(crate::run::PlanOutcome::Failed { .. }) => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    })
 }

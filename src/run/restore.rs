@@ -285,7 +285,8 @@ pub async fn compare_with_bundle(
     }
     Ok(ActionResult::Done {
         summary: format!(
-            "revision {live_revision} and {live_keys} keys{}",
+            "revision {live_revision} and {live_keys} key{}{}",
+            if live_keys == 1 { "" } else { "s" },
             if keys.is_some() {
                 ", as in the bundle"
             } else {

@@ -83,8 +83,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
     let Some(step) = wizard.plan.steps.get(wizard.selected) else {
         return;
     };
+    // Before a destructive step runs, the way back is part of what the engineer agrees to.
+    let warn_way_back = step.risk == Risk::Destructive
+        && !step.if_failed.is_empty()
+        && !matches!(wizard.steps[wizard.selected], StepState::Done(_));
+    let about_height = if warn_way_back { 13 } else { 10 };
     let [about, output] =
-        Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area);
+        Layout::vertical([Constraint::Length(about_height), Constraint::Min(3)]).areas(area);
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Risk: "),
@@ -118,6 +123,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
         StepState::Done(StepOutcome::Skipped { reason }) => {
             lines.push(Line::raw(format!("○ {reason}")))
         }
+        _ if warn_way_back => lines.push(Line::styled(
+            format!("If it fails: {}", step.if_failed),
+            Style::new().fg(Color::Yellow),
+        )),
         _ => {}
     }
     frame.render_widget(
