@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Container, Sandbox, free_port_pair, have, path, text};
+use common::{Container, Sandbox, free_port_pair, have, path, plain_etcdctl, text};
 
 fn keys(output: std::process::Output) -> Vec<String> {
     assert!(output.status.success(), "{}", text(&output));
@@ -330,12 +330,7 @@ fn a_containerized_etcd_is_restored_through_docker() {
 
     let lifeboat = common::Lifeboat::new();
     let etcdctl = |args: &[&str]| {
-        Command::new("etcdctl")
-            .env("ETCDCTL_API", "3")
-            .env("ETCDCTL_ENDPOINTS", &client)
-            .env_remove("ETCDCTL_CACERT")
-            .env_remove("ETCDCTL_CERT")
-            .env_remove("ETCDCTL_KEY")
+        plain_etcdctl(&client)
             .args(args)
             .output()
             .expect("etcdctl runs")

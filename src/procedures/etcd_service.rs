@@ -1,6 +1,6 @@
 //! How etcd runs on a host, and so how a procedure stops and starts it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::plan::CommandSpec;
 
@@ -28,15 +28,7 @@ impl EtcdService {
                 lifeboat,
                 dir,
                 member,
-            } => CommandSpec::local([
-                lifeboat.display().to_string(),
-                "sandbox".into(),
-                "stop".into(),
-                "--member".into(),
-                member.clone(),
-                "--dir".into(),
-                dir.display().to_string(),
-            ]),
+            } => sandbox_command(lifeboat, dir, member, &["stop"]),
         }
     }
 
@@ -51,16 +43,7 @@ impl EtcdService {
                 lifeboat,
                 dir,
                 member,
-            } => CommandSpec::local([
-                lifeboat.display().to_string(),
-                "sandbox".into(),
-                "start".into(),
-                "--member".into(),
-                member.clone(),
-                "--no-wait".into(),
-                "--dir".into(),
-                dir.display().to_string(),
-            ]),
+            } => sandbox_command(lifeboat, dir, member, &["start", "--no-wait"]),
         }
     }
 
@@ -71,4 +54,25 @@ impl EtcdService {
             EtcdService::Sandbox { member, .. } => format!("sandbox member {member}"),
         }
     }
+}
+
+/// `lifeboat sandbox VERB --member M [FLAGS] --dir D`: `verb_and_flags` starts with the verb.
+fn sandbox_command(
+    lifeboat: &Path,
+    dir: &Path,
+    member: &str,
+    verb_and_flags: &[&str],
+) -> CommandSpec {
+    let (verb, flags) = verb_and_flags.split_first().unwrap_or((&"", &[]));
+    CommandSpec::local(
+        [
+            lifeboat.display().to_string(),
+            "sandbox".into(),
+            verb.to_string(),
+        ]
+        .into_iter()
+        .chain(["--member".into(), member.to_string()])
+        .chain(flags.iter().map(|f| f.to_string()))
+        .chain(["--dir".into(), dir.display().to_string()]),
+    )
 }

@@ -232,13 +232,7 @@ impl ServedEtcd {
     }
 
     pub fn etcdctl(&self, args: &[&str]) -> Output {
-        Command::new("etcdctl")
-            .env("ETCDCTL_API", "3")
-            .env_remove("ETCDCTL_ENDPOINTS")
-            .env_remove("ETCDCTL_CACERT")
-            .env_remove("ETCDCTL_CERT")
-            .env_remove("ETCDCTL_KEY")
-            .arg(format!("--endpoints={}", self.endpoint))
+        plain_etcdctl(&self.endpoint)
             .args(args)
             .output()
             .expect("etcdctl runs")
@@ -255,6 +249,19 @@ impl Drop for ServedEtcd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// etcdctl (v3 API) for a plain-HTTP `endpoint`, with no `ETCDCTL_*` from the caller's shell.
+pub fn plain_etcdctl(endpoint: &str) -> Command {
+    let mut command = Command::new("etcdctl");
+    command
+        .env("ETCDCTL_API", "3")
+        .env_remove("ETCDCTL_ENDPOINTS")
+        .env_remove("ETCDCTL_CACERT")
+        .env_remove("ETCDCTL_CERT")
+        .env_remove("ETCDCTL_KEY")
+        .arg(format!("--endpoints={endpoint}"));
+    command
 }
 
 /// A docker container removed (with `docker rm -f`) when dropped, whatever the test did.
