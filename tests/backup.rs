@@ -74,10 +74,25 @@ fn snapshot_bundle_verifies_and_restores_every_key() {
     // etcd's own tools accept the file, and a cluster restored from it serves every key.
     let status = Command::new("etcdctl")
         .env("ETCDCTL_API", "3")
-        .args(["snapshot", "status", path(&db)])
+        .args(["snapshot", "status", path(&db), "-w", "json"])
         .output()
         .expect("runs");
     assert!(status.status.success(), "{}", text(&status));
+    // lifeboat's own read-back of the bbolt pages agrees with etcdctl's.
+    let etcdctl: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(
+        json["snapshot"]["revision"], etcdctl["revision"],
+        "{json:#}"
+    );
+    assert_eq!(
+        json["snapshot"]["total_keys"], etcdctl["totalKey"],
+        "{json:#}"
+    );
+    assert_eq!(
+        json["snapshot"]["total_size"], etcdctl["totalSize"],
+        "{json:#}"
+    );
+    assert_eq!(json["snapshot"]["keys"], 40, "{json:#}");
     let restored = bundle.parent().expect("root").join("restored.etcd");
     let restore = Command::new("etcdctl")
         .env("ETCDCTL_API", "3")

@@ -1,6 +1,7 @@
 //! A thin layer over `etcd-client`: connecting with the engineer's TLS files, and the cluster
 //! facts every screen needs (members, per-endpoint status, alarms, quorum).
 
+mod bolt;
 mod client;
 mod keys;
 mod membership;
@@ -8,6 +9,7 @@ mod quorum;
 mod snapshot;
 mod status;
 
+pub use bolt::{BoltError, BoltStats, read_stats};
 pub use client::{EtcdError, connect};
 pub use keys::count_keys;
 pub use membership::{add_member, promote_member, remove_member};

@@ -199,6 +199,11 @@ pub enum Action {
     DiscardStaging {
         staging: PathBuf,
     },
+    /// Reads a snapshot's revision and entry count from its bbolt pages, as `etcdctl snapshot
+    /// status` reports them, without loading the file.
+    ReadSnapshotBack {
+        file: PathBuf,
+    },
     /// Re-checks a bundle as `lifeboat verify` does; fails on any mismatch.
     VerifyBundle {
         bundle: PathBuf,
@@ -309,7 +314,7 @@ impl Check {
             Check::Confirmed => "every item is confirmed done",
             Check::Completed => "the action completes without error",
             Check::SnapshotHash => "etcd's trailing SHA-256 matches the snapshot's data",
-            Check::SnapshotStatus => "etcdctl reads a revision and the keys back from the file",
+            Check::SnapshotStatus => "a revision and the keys are read back from the file",
             Check::QuorumHolds => "a majority of the voting members answers",
         }
     }

@@ -203,6 +203,10 @@ impl Plan {
                     shell_join([staging.display().to_string()])
                 )
             }
+            Action::ReadSnapshotBack { file } => format!(
+                "ETCDCTL_API=3 etcdctl snapshot status {} -w json   (native read of the bbolt pages; etcdctl equivalent)",
+                shell_join([path_arg(file)])
+            ),
             Action::VerifyBundle { bundle } => {
                 format!("lifeboat verify {}", shell_join([path_arg(bundle)]))
             }

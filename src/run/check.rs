@@ -19,6 +19,8 @@ pub enum ActionResult {
     Done {
         summary: String,
     },
+    /// What was read back from a snapshot's pages.
+    SnapshotRead(crate::bundle::SnapshotStats),
     /// A snapshot on disk, with whether its trailing hash matched.
     Snapshot {
         bytes: u64,
@@ -107,6 +109,16 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
             Ok(()) => Ok(format!("{bytes} bytes, etcd's SHA-256 matches")),
             Err(error) => Err(error.clone()),
         },
+        (Check::SnapshotStatus, ActionResult::SnapshotRead(stats)) => {
+            if stats.total_keys > 0 {
+                Ok(format!(
+                    "revision {}, {} keys, {} bytes",
+                    stats.revision, stats.total_keys, stats.total_size
+                ))
+            } else {
+                Err("the snapshot holds no keys".into())
+            }
+        }
         (Check::SnapshotStatus, ActionResult::Command(outcome)) => {
             if !outcome.succeeded() {
                 return Err(format!(

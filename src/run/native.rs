@@ -102,3 +102,13 @@ pub fn discard_staging(staging: &Path) -> Result<ActionResult, String> {
         summary: format!("removed the unfinished {}", staging.display()),
     })
 }
+
+pub fn read_snapshot_back(file: &Path) -> Result<ActionResult, String> {
+    let stats = crate::etcd::read_stats(file).map_err(|e| e.to_string())?;
+    Ok(ActionResult::SnapshotRead(SnapshotStats {
+        revision: stats.revision,
+        total_keys: stats.total_keys,
+        total_size: stats.total_size,
+        keys: None,
+    }))
+}

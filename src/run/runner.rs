@@ -142,10 +142,14 @@ impl Runner {
             let outcome = match &result {
                 Ok(result) => match evaluate(&step.check, result) {
                     Ok(summary) => {
-                        if let (Check::SnapshotStatus, ActionResult::Command(outcome)) =
-                            (&step.check, result)
-                        {
-                            self.snapshot_stats = parse_snapshot_status(&outcome.tail);
+                        match (&step.check, result) {
+                            (Check::SnapshotStatus, ActionResult::Command(outcome)) => {
+                                self.snapshot_stats = parse_snapshot_status(&outcome.tail);
+                            }
+                            (Check::SnapshotStatus, ActionResult::SnapshotRead(stats)) => {
+                                self.snapshot_stats = Some(*stats);
+                            }
+                            _ => {}
                         }
                         StepOutcome::Succeeded { summary }
                     }
@@ -269,6 +273,7 @@ impl Runner {
                 native::seal_bundle(staging, out, identity, stats)
             }
             Action::DiscardStaging { staging } => native::discard_staging(staging),
+            Action::ReadSnapshotBack { file } => native::read_snapshot_back(file),
             Action::VerifyBundle { bundle } => restore::verify_bundle(bundle),
             Action::RestoreArchive {
                 archive,
