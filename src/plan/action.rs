@@ -263,6 +263,8 @@ pub enum Action {
         path: PathBuf,
     },
     StartEtcd(EtcdStart),
+    /// Application data: copies through a pod's exec stream, and the restart after a restore.
+    AppData(super::AppDataAction),
 }
 
 /// What [`Action::WaitForEtcd`] waits for.
