@@ -88,12 +88,7 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
 }
 
 /// A link listed in the manifest must still be a link with the same target.
-fn verify_link(
-    path: &Path,
-    listed: &Path,
-    target: &Path,
-    sha256: &str,
-) -> Result<(), VerifyError> {
+fn verify_link(path: &Path, listed: &Path, target: &Path, sha256: &str) -> Result<(), VerifyError> {
     let actual = std::fs::read_link(path).map_err(|_| VerifyError::Missing {
         path: listed.to_path_buf(),
     })?;

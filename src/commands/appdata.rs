@@ -210,9 +210,16 @@ pub async fn plan_restore(
             .volumes
             .iter()
             .map(|name| {
-                record.volumes.iter().find(|v| &v.name == name).ok_or_else(|| {
-                    eyre!("the bundle holds no volume {name:?}; it holds {}", names(&record.volumes))
-                })
+                record
+                    .volumes
+                    .iter()
+                    .find(|v| &v.name == name)
+                    .ok_or_else(|| {
+                        eyre!(
+                            "the bundle holds no volume {name:?}; it holds {}",
+                            names(&record.volumes)
+                        )
+                    })
             })
             .collect::<Result<_>>()?
     };

@@ -39,7 +39,12 @@ pub struct Copied {
 
 /// The probe run before a copy: the tools, the directory and (for a restore) a write test,
 /// each failure with its own exit code so the error can say which.
-const PROBE: &str = r#"command -v tar >/dev/null 2>&1 || exit 3
+/// `tar` is looked up in PATH by hand, as exec will: busybox's shell answers `command -v` for
+/// its own applets even where the image has no `tar` to exec.
+const PROBE: &str = r#"found=; IFS=:
+for d in $PATH; do [ -x "$d/tar" ] && found=1; done
+unset IFS
+[ -n "$found" ] || exit 3
 [ -d "$1" ] || exit 4
 if [ "$2" = write ]; then
   t="$1/.lifeboat-write-test.$$"
@@ -64,7 +69,11 @@ async fn exec(
     stdin: bool,
 ) -> Result<AttachedProcess, String> {
     Api::<Pod>::namespaced(client.clone(), &at.namespace)
-        .exec(&at.pod, argv.clone(), &attach(stdin).container(&at.container))
+        .exec(
+            &at.pod,
+            argv.clone(),
+            &attach(stdin).container(&at.container),
+        )
         .await
         .map_err(|e| {
             let text = e.to_string();
@@ -89,6 +98,14 @@ fn no_command_error(at: &PodPath, command: &str) -> String {
     )
 }
 
+/// The command's exit code; a command the image lacks is said plainly.
+fn exit_code_of(at: &PodPath, command: &str, status: &Option<Status>) -> Result<i32, String> {
+    exit_code(status).map_err(|message| match missing_command(&message) {
+        Some(()) => no_command_error(at, command),
+        None => message,
+    })
+}
+
 /// The command's exit code from the status kubelet sends on the error channel.
 fn exit_code(status: &Option<Status>) -> Result<i32, String> {
     let Some(status) = status else {
@@ -101,17 +118,28 @@ fn exit_code(status: &Option<Status>) -> Result<i32, String> {
         .details
         .as_ref()
         .and_then(|d| d.causes.as_ref())
-        .and_then(|causes| causes.iter().find(|c| c.reason.as_deref() == Some("ExitCode")))
+        .and_then(|causes| {
+            causes
+                .iter()
+                .find(|c| c.reason.as_deref() == Some("ExitCode"))
+        })
         .and_then(|c| c.message.as_deref())
         .and_then(|m| m.parse().ok())
     {
         return Ok(code);
     }
-    Err(status.message.clone().unwrap_or_else(|| "the command failed".into()))
+    Err(status
+        .message
+        .clone()
+        .unwrap_or_else(|| "the command failed".into()))
 }
 
 /// Checks the pod can do the copy; returns the data's size estimate from `du` in bytes.
-pub async fn probe(client: &kube::Client, at: &PodPath, writable: bool) -> Result<Option<u64>, String> {
+pub async fn probe(
+    client: &kube::Client,
+    at: &PodPath,
+    writable: bool,
+) -> Result<Option<u64>, String> {
     let argv = vec![
         "sh".to_string(),
         "-c".into(),
@@ -121,20 +149,16 @@ pub async fn probe(client: &kube::Client, at: &PodPath, writable: bool) -> Resul
         if writable { "write" } else { "read" }.into(),
     ];
     let mut process = exec(client, at, argv, false).await?;
-    let status = process.take_status().ok_or("the exec stream has no status channel")?;
+    let status = process
+        .take_status()
+        .ok_or("the exec stream has no status channel")?;
     let mut stdout = process.stdout().ok_or("the exec stream has no stdout")?;
     let mut text = String::new();
     stdout
         .read_to_string(&mut text)
         .await
         .map_err(|e| format!("reading the probe's output: {e}"))?;
-    let status = status.await;
-    if let Some(message) = status.as_ref().and_then(|s| s.message.as_deref()) {
-        if missing_command(message).is_some() {
-            return Err(no_command_error(at, "sh"));
-        }
-    }
-    match exit_code(&status)? {
+    match exit_code_of(at, "sh", &status.await)? {
         0 => Ok(text
             .split_whitespace()
             .next()
@@ -151,7 +175,10 @@ pub async fn probe(client: &kube::Client, at: &PodPath, writable: bool) -> Resul
              true from the volumeMount) or restore as a user who may write it.",
             at.mount_path, at.pod
         )),
-        code => Err(format!("the probe in pod {} exited with status {code}", at.pod)),
+        code => Err(format!(
+            "the probe in pod {} exited with status {code}",
+            at.pod
+        )),
     }
 }
 
@@ -221,9 +248,9 @@ impl Write for ChannelWriter {
             return Ok(());
         }
         let chunk = std::mem::take(&mut self.pending);
-        self.chunks
-            .blocking_send(chunk)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the pod stopped reading"))
+        self.chunks.blocking_send(chunk).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the pod stopped reading")
+        })
     }
 }
 
@@ -240,7 +267,9 @@ pub async fn copy_out(
         .map(String::from)
         .to_vec();
     let mut process = exec(client, at, argv, false).await?;
-    let status = process.take_status().ok_or("the exec stream has no status channel")?;
+    let status = process
+        .take_status()
+        .ok_or("the exec stream has no status channel")?;
     let stderr = collect_stderr(&mut process).await;
     let mut stdout = process.stdout().ok_or("the exec stream has no stdout")?;
     let counters = Arc::new(Counters::default());
@@ -286,11 +315,12 @@ pub async fn copy_out(
         .map_err(|e| format!("the unpacking task failed: {e}"))?;
     let status = status.await;
     let stderr = stderr.await.unwrap_or_default();
+    let code = exit_code_of(at, "tar", &status)?;
     let files = unpacked?;
     if let Some(error) = read_error {
         return Err(error);
     }
-    match exit_code(&status)? {
+    match code {
         0 => {}
         code => {
             return Err(format!(
@@ -323,7 +353,9 @@ pub async fn copy_in(
         .map(String::from)
         .to_vec();
     let mut process = exec(client, at, argv, true).await?;
-    let status = process.take_status().ok_or("the exec stream has no status channel")?;
+    let status = process
+        .take_status()
+        .ok_or("the exec stream has no status channel")?;
     let stderr = collect_stderr(&mut process).await;
     let mut stdin = process.stdin().ok_or("the exec stream has no stdin")?;
     let counters = Arc::new(Counters::default());
@@ -361,10 +393,11 @@ pub async fn copy_in(
         .map_err(|e| format!("the packing task failed: {e}"))?;
     let status = status.await;
     let stderr = stderr.await.unwrap_or_default();
+    let code = exit_code_of(at, "tar", &status)?;
     if let Err(error) = packed {
         return Err(write_error.unwrap_or(error));
     }
-    match exit_code(&status)? {
+    match code {
         0 => {}
         code => {
             let hint = if stderr.contains("Read-only") {

@@ -37,7 +37,11 @@ pub fn plain_relative(path: &Path) -> Result<PathBuf, String> {
 /// real directory, or a link planted by an earlier entry could send a file anywhere.
 fn no_link_on_the_way(root: &Path, relative: &Path) -> Result<(), String> {
     let mut current = root.to_path_buf();
-    let parents: Vec<_> = relative.parent().into_iter().flat_map(|p| p.components()).collect();
+    let parents: Vec<_> = relative
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .collect();
     for part in parents {
         current.push(part);
         if std::fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -135,7 +139,10 @@ pub fn link_inside(mount_path: &str, link: &Path, target: &Path) -> Option<PathB
 }
 
 fn normalize(start: &Path, path: &Path) -> Option<PathBuf> {
-    let mut parts: Vec<_> = start.components().map(|c| c.as_os_str().to_owned()).collect();
+    let mut parts: Vec<_> = start
+        .components()
+        .map(|c| c.as_os_str().to_owned())
+        .collect();
     for component in path.components() {
         match component {
             Component::Normal(part) => parts.push(part.to_owned()),
@@ -199,7 +206,12 @@ pub fn check_tree(from: &Path, mount_path: &str) -> Result<Vec<PathBuf>, String>
 }
 
 /// Packs the checked `entries` of `from` as a tar stream into `out`, with their modes.
-pub fn pack(from: &Path, entries: &[PathBuf], out: impl Write, counters: &Counters) -> Result<(), String> {
+pub fn pack(
+    from: &Path,
+    entries: &[PathBuf],
+    out: impl Write,
+    counters: &Counters,
+) -> Result<(), String> {
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
     for relative in entries {
@@ -230,7 +242,9 @@ mod tests {
             Some(target) => {
                 header.set_entry_type(tar::EntryType::Symlink);
                 header.set_size(0);
-                builder.append_link(&mut header, name, target).expect("appends");
+                builder
+                    .append_link(&mut header, name, target)
+                    .expect("appends");
             }
             None => {
                 header.set_size(4);
@@ -285,11 +299,17 @@ mod tests {
             let mut builder = tar::Builder::new(Vec::new());
             raw_entry(&mut builder, name, link);
             let stream = builder.into_inner().expect("finishes");
-            let error = unpack_checked(&stream[..], dir.path(), &Counters::default())
-                .expect_err("refused");
+            let error =
+                unpack_checked(&stream[..], dir.path(), &Counters::default()).expect_err("refused");
             assert!(error.contains("outside"), "{error}");
         }
-        assert!(!dir.path().parent().expect("parent").join("escaped").exists());
+        assert!(
+            !dir.path()
+                .parent()
+                .expect("parent")
+                .join("escaped")
+                .exists()
+        );
         let mut builder = tar::Builder::new(Vec::new());
         raw_entry(&mut builder, "out", Some("/tmp"));
         raw_entry(&mut builder, "out/planted", None);

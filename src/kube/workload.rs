@@ -64,7 +64,9 @@ impl WorkloadRef {
             }
         };
         if name.is_empty() || name.contains('/') {
-            return Err(format!("{text:?}: the name after the slash is missing or has a slash"));
+            return Err(format!(
+                "{text:?}: the name after the slash is missing or has a slash"
+            ));
         }
         Ok(WorkloadRef {
             kind,
@@ -301,7 +303,10 @@ where
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!("{what} did not happen within {}s", timeout.as_secs()));
+            return Err(format!(
+                "{what} did not happen within {}s",
+                timeout.as_secs()
+            ));
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

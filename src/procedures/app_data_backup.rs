@@ -159,7 +159,11 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
             facts
                 .volumes
                 .iter()
-                .map(|(v, _)| format!("{} ({})", v.mount_path, v.claim.as_deref().unwrap_or(&v.source)))
+                .map(|(v, _)| format!(
+                    "{} ({})",
+                    v.mount_path,
+                    v.claim.as_deref().unwrap_or(&v.source)
+                ))
                 .collect::<Vec<_>>()
                 .join(", "),
             facts.pod,
@@ -215,10 +219,16 @@ mod tests {
             .expect("a copy step");
         assert_eq!(copy.0.mount_path, "/var/lib/jenkins");
         assert_eq!(copy.0.pod, "jenkins-1-abcde");
-        assert_eq!(copy.1, &PathBuf::from("/backups/jenkins.partial/volumes/jenkins-data"));
+        assert_eq!(
+            copy.1,
+            &PathBuf::from("/backups/jenkins.partial/volumes/jenkins-data")
+        );
         assert!(matches!(plan.steps[0].action, Action::PrepareBundle { .. }));
         assert!(plan.steps.last().is_some_and(|s| s.always_run));
         assert!(plan.steps.iter().all(|s| s.risk != Risk::Destructive));
-        assert!(plan.describe_action(&plan.steps[2].action).contains("tar cf - -C /var/lib/jenkins ."));
+        assert!(
+            plan.describe_action(&plan.steps[2].action)
+                .contains("tar cf - -C /var/lib/jenkins .")
+        );
     }
 }

@@ -48,7 +48,10 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
     }
     for (volume, bytes) in &facts.volumes {
         steps.push(Step::new(
-            format!("Copy the backup into {} of {}", volume.mount_path, facts.pod),
+            format!(
+                "Copy the backup into {} of {}",
+                volume.mount_path, facts.pod
+            ),
             format!(
                 "The procedure's `oc rsync <backup> {}:{}`, through tar over exec: files in the \
                  backup replace the pod's; files only in the pod stay. Links that would point \
@@ -162,14 +165,20 @@ mod tests {
         ));
         match &plan.steps[2].action {
             Action::AppData(AppDataAction::CopyIn { from, at, .. }) => {
-                assert_eq!(from, &PathBuf::from("/backups/jenkins/volumes/jenkins-data"));
+                assert_eq!(
+                    from,
+                    &PathBuf::from("/backups/jenkins/volumes/jenkins-data")
+                );
                 assert_eq!(at.mount_path, "/var/lib/jenkins");
             }
             other => panic!("expected the copy, got {other:?}"),
         }
         assert_eq!(plan.steps[2].risk, Risk::Destructive);
         let restart = plan.describe_action(&plan.steps[3].action);
-        assert!(restart.contains("oc scale --replicas=0 dc/jenkins -n ci"), "{restart}");
+        assert!(
+            restart.contains("oc scale --replicas=0 dc/jenkins -n ci"),
+            "{restart}"
+        );
         assert!(restart.contains("--replicas=2"), "{restart}");
     }
 

@@ -33,7 +33,11 @@ impl Reporter<'_> {
         });
         if self.last_line.elapsed() >= Duration::from_secs(2) {
             self.last_line = Instant::now();
-            self.line(format!("{} files, {} so far", copied.files, human(copied.bytes)));
+            self.line(format!(
+                "{} files, {} so far",
+                copied.files,
+                human(copied.bytes)
+            ));
         }
     }
 
@@ -135,7 +139,9 @@ pub async fn run(
                 }
                 RestartHow::Scale => {
                     scale(&client, namespace, workload, 0).await?;
-                    say.line(format!("scaled {workload} to 0; waiting for its pods to go"));
+                    say.line(format!(
+                        "scaled {workload} to 0; waiting for its pods to go"
+                    ));
                     let client = &client;
                     wait_until(timeout, &format!("{workload} scaling to 0"), || async move {
                         Ok(pod_names(client, namespace, selector).await?.is_empty())
@@ -153,9 +159,11 @@ pub async fn run(
                         .filter(|name| name != pod),
                 )
             };
-            wait_until(timeout, &format!("a new ready pod of {workload}"), || async move {
-                Ok(replacement().await?.is_some())
-            })
+            wait_until(
+                timeout,
+                &format!("a new ready pod of {workload}"),
+                || async move { Ok(replacement().await?.is_some()) },
+            )
             .await?;
             let new_pod = replacement().await?;
             Ok(ActionResult::Done {

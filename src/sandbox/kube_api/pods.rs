@@ -189,12 +189,7 @@ impl PodFiles {
     }
 
     /// Where each of a container's volume mounts comes from on the host.
-    fn mounts(
-        &self,
-        store: &Store,
-        pod: &Value,
-        container: &Value,
-    ) -> Result<Vec<Bind>, String> {
+    fn mounts(&self, store: &Store, pod: &Value, container: &Value) -> Result<Vec<Bind>, String> {
         let rootfs = self.rootfs(pod);
         let mut mounts: Vec<Bind> = DEVICES
             .iter()
