@@ -273,3 +273,82 @@ fn names(volumes: &[WorkloadVolume]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Where the TUI keeps application data bundles: the data dir's `backups/`.
+fn backups_dir() -> Result<PathBuf> {
+    Ok(crate::paths::default_sandbox_dir()?
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("backups"))
+}
+
+fn bundle_prefix(namespace: &str, workload: &str) -> String {
+    format!("appdata-{namespace}-{}-", workload.replace('/', "-"))
+}
+
+/// The newest sealed bundle the TUI made for this workload.
+fn newest_bundle(namespace: &str, workload: &str) -> Result<PathBuf> {
+    let dir = backups_dir()?;
+    let prefix = bundle_prefix(namespace, workload);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&prefix) && !n.ends_with(".partial"))
+                        && p.join(crate::bundle::MANIFEST).is_file()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop().ok_or_else(|| {
+        eyre!(
+            "no application data backup of {workload} in {} yet: back it up first (b)",
+            dir.display()
+        )
+    })
+}
+
+/// Plans what the TUI's picker asked for: a backup into a new bundle under `backups/`, or a
+/// restore of the newest one with the pod deleted to restart.
+pub async fn plan_request(request: &crate::tui::AppDataRequest) -> Result<Plan> {
+    let selection = AppDataSelection {
+        namespace: request.namespace.clone(),
+        workload: request.workload.clone(),
+        volumes: request.volumes.clone(),
+    };
+    if request.restore {
+        let bundle = newest_bundle(&request.namespace, &request.workload)?;
+        plan_restore(&selection, &bundle, RestartHow::Delete, 300).await
+    } else {
+        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let out = backups_dir()?.join(format!(
+            "{}{stamp}",
+            bundle_prefix(&request.namespace, &request.workload)
+        ));
+        plan_backup(&selection, &out).await
+    }
+}
+
+/// Every DeploymentConfig and Deployment of every project, for the picker.
+pub async fn all_workloads() -> Result<Vec<Workload>, String> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let client = client().await?;
+    let namespaces = kube::Api::<Namespace>::all(client.clone())
+        .list_metadata(&kube::api::ListParams::default())
+        .await
+        .map_err(|e| format!("listing projects: {e}"))?;
+    let mut all = Vec::new();
+    for namespace in namespaces
+        .items
+        .iter()
+        .filter_map(|n| n.metadata.name.as_deref())
+    {
+        all.extend(list_workloads(&client, namespace).await?);
+    }
+    Ok(all)
+}
