@@ -283,8 +283,7 @@ pub async fn copy_out(
                 current: Vec::new(),
                 offset: 0,
             };
-            let result = unpack_checked(reader, &into, &counters);
-            result
+            unpack_checked(reader, &into, &counters)
         })
     };
     let mut streamed = 0u64;

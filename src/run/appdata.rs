@@ -147,7 +147,7 @@ pub async fn run(
                         Ok(pod_names(client, namespace, selector).await?.is_empty())
                     })
                     .await?;
-                    scale(&client, namespace, workload, *replicas).await?;
+                    scale(client, namespace, workload, *replicas).await?;
                     say.line(format!("scaled {workload} back to {replicas}"));
                 }
             }
