@@ -90,3 +90,4 @@ for _ in 1 2 3 4; do tmux -L $sock send-keys -t restore y; sleep 1.5; done
 shot restore-done 2 restore
 tmux -L $sock send-keys -t restore q
 "$bin" sandbox down --dir "$work/solo" >/dev/null
+scripts/screenshots_appdata.sh

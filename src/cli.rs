@@ -90,6 +90,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RestoreCommand,
     },
+    /// Application data: a workload's volumes copied out of and back into its running pod
+    Appdata {
+        #[command(subcommand)]
+        command: AppDataCommand,
+    },
     /// Member recovery: replace a failed etcd host without downtime
     Member {
         #[command(subcommand)]
@@ -358,4 +363,61 @@ pub enum ProfileCommand {
     List,
     /// Delete a saved profile
     Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppDataCommand {
+    /// Copy the workload's volumes out of its running pod into a sealed bundle
+    Backup(AppDataBackupArgs),
+    /// Verify a bundle, copy it into the workload's running pod, then restart it
+    Restore(AppDataRestoreArgs),
+    /// The workloads of a project with their volumes, mount paths and claims
+    List {
+        /// The project (namespace)
+        #[arg(short = 'n', long)]
+        namespace: String,
+    },
+}
+
+/// Which workload, and which of its volumes.
+#[derive(Debug, Args, Clone)]
+pub struct AppDataSelection {
+    /// The project (namespace)
+    #[arg(short = 'n', long)]
+    pub namespace: String,
+    /// dc/NAME (a DeploymentConfig) or deployment/NAME
+    #[arg(long)]
+    pub workload: String,
+    /// A volume to copy, by its name in the pod spec (repeatable) [default: every volume backed
+    /// by a PersistentVolumeClaim]
+    #[arg(long = "volume", value_name = "NAME")]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AppDataBackupArgs {
+    #[command(flatten)]
+    pub selection: AppDataSelection,
+    /// The bundle directory to create (must not exist)
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AppDataRestoreArgs {
+    #[command(flatten)]
+    pub selection: AppDataSelection,
+    /// The bundle made by `lifeboat appdata backup`
+    #[arg(long = "from", value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// How to restart the application after the copy
+    #[arg(long, value_enum, default_value_t = crate::plan::RestartHow::Delete)]
+    pub restart: crate::plan::RestartHow,
+    /// Seconds to wait for the restarted pod to be ready
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }

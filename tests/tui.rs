@@ -499,3 +499,111 @@ fn restore_wizard_asks_before_the_destructive_step_and_shows_the_way_back() {
     update(&mut app, key(KeyCode::Char('n')));
     assert_ne!(answer.try_recv(), Ok(Decision::Run));
 }
+
+fn jenkins_and_shop() -> Vec<lifeboat::kube::workload::Workload> {
+    use lifeboat::kube::workload::{Workload, WorkloadKind, WorkloadRef, WorkloadVolume};
+    let volume = |name: &str, mount: &str, claim: Option<&str>, source: &str| WorkloadVolume {
+        name: name.into(),
+        container: "main".into(),
+        mount_path: mount.into(),
+        claim: claim.map(String::from),
+        source: source.into(),
+        read_only: false,
+    };
+    vec![
+        Workload {
+            namespace: "ci".into(),
+            reference: WorkloadRef {
+                kind: WorkloadKind::DeploymentConfig,
+                name: "jenkins".into(),
+            },
+            replicas: 1,
+            selector: "deploymentconfig=jenkins".into(),
+            volumes: vec![volume(
+                "jenkins-data",
+                "/var/lib/jenkins",
+                Some("jenkins"),
+                "persistentVolumeClaim",
+            )],
+        },
+        Workload {
+            namespace: "shop".into(),
+            reference: WorkloadRef {
+                kind: WorkloadKind::Deployment,
+                name: "web".into(),
+            },
+            replicas: 2,
+            selector: "app=shop,tier=web".into(),
+            volumes: vec![
+                volume("nginx-conf", "/etc/nginx/conf.d", None, "configMap"),
+                volume("cache", "/var/cache/shop", None, "emptyDir"),
+            ],
+        },
+    ]
+}
+
+#[test]
+fn app_data_picker_shows_mount_paths_and_claims_and_starts_a_backup() {
+    let mut app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    let effects = update(&mut app, key(KeyCode::Char('a')));
+    assert_eq!(effects, vec![Effect::LoadWorkloads]);
+    assert_eq!(app.screen, Screen::AppData);
+    assert!(render(&app).contains("Listing DeploymentConfigs"));
+    update(&mut app, Msg::Workloads(Ok(jenkins_and_shop())));
+    let frame = render(&app);
+    assert!(frame.contains("[x] jenkins-data"), "{frame}");
+    assert!(frame.contains("[ ] cache"), "{frame}");
+    insta::assert_snapshot!(frame);
+    // Space ticks the emptyDir too; Enter backs up the selected workload's ticked volumes.
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Char(' ')));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::StartAppData(lifeboat::tui::AppDataRequest {
+            namespace: "shop".into(),
+            workload: "deployment/web".into(),
+            volumes: vec!["cache".into()],
+            restore: false,
+        })]
+    );
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn app_data_wizard_shows_the_copy_gauge_and_the_file_count() {
+    use lifeboat::procedures::{AppDataBackupFacts, plan_app_data_backup};
+    let mut app = app_with(Some(snapshot((1..=3).map(status).collect(), vec![])));
+    let workload = jenkins_and_shop().remove(0);
+    let plan = plan_app_data_backup(&AppDataBackupFacts {
+        volumes: vec![(workload.volumes[0].clone(), Some(200 * 1024 * 1024))],
+        workload,
+        pod: "jenkins-1-x7k2p".into(),
+        out: "/var/backups/lifeboat/appdata-ci-dc-jenkins-1".into(),
+        host: "master-0".into(),
+    });
+    update(&mut app, Msg::PlanReady(plan));
+    update(&mut app, Msg::Run(RunEvent::StepStarted { index: 2 }));
+    update(
+        &mut app,
+        Msg::Run(RunEvent::Output {
+            index: 2,
+            stream: lifeboat::exec::OutputStream::Stdout,
+            line: "1204 files, 80.0 MiB so far".into(),
+        }),
+    );
+    update(
+        &mut app,
+        Msg::Run(RunEvent::Progress {
+            index: 2,
+            done: 80 * 1024 * 1024,
+            total: Some(200 * 1024 * 1024),
+        }),
+    );
+    let frame = render(&app);
+    assert!(frame.contains("80.0 MiB of ~200.0 MiB"), "{frame}");
+    assert!(frame.contains("1204 files"), "{frame}");
+    assert!(frame.contains("tar cf - -C /var/lib/jenkins ."), "{frame}");
+}

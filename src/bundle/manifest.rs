@@ -45,6 +45,10 @@ pub struct FileEntry {
     pub size: u64,
     pub sha256: String,
     pub mode: u32,
+    /// A symbolic link kept as a link (application data has them): its target as written,
+    /// never followed. Size, hash and mode are then those of the target text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +89,14 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// Every regular file under `dir`, relative to it, in a stable order.
+/// The SHA-256 of a symbolic link's target text: what the manifest records for a link.
+pub fn sha256_link(target: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    format!("{:x}", Sha256::digest(target.as_os_str().as_bytes()))
+}
+
+/// Every regular file and symbolic link under `dir` (links are listed, never followed),
+/// relative to it, in a stable order.
 pub fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -97,7 +108,7 @@ pub fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
             let kind = entry.file_type().wrap_err("reading a file type")?;
             if kind.is_dir() {
                 pending.push(entry.path());
-            } else if kind.is_file() {
+            } else if kind.is_file() || kind.is_symlink() {
                 files.push(
                     entry
                         .path()
@@ -133,8 +144,20 @@ pub fn seal(
             continue;
         }
         let path = staging.join(&relative);
-        let metadata =
-            std::fs::metadata(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+        let metadata = std::fs::symlink_metadata(&path)
+            .wrap_err_with(|| format!("reading {}", path.display()))?;
+        if metadata.file_type().is_symlink() {
+            let target = std::fs::read_link(&path)
+                .wrap_err_with(|| format!("reading the link {}", path.display()))?;
+            files.push(FileEntry {
+                size: target.as_os_str().len() as u64,
+                sha256: sha256_link(&target),
+                mode: 0o777,
+                link: Some(target),
+                path: relative,
+            });
+            continue;
+        }
         // Data written by other tools (etcdctl backup, docker cp) is synced here too.
         File::open(&path)
             .and_then(|f| f.sync_all())
@@ -143,6 +166,7 @@ pub fn seal(
             sha256: sha256_file(&path)?,
             size: metadata.len(),
             mode: metadata.permissions().mode() & 0o7777,
+            link: None,
             path: relative,
         });
     }

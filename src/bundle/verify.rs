@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::manifest::{MANIFEST, Manifest, list_files, sha256_file};
+use super::manifest::{MANIFEST, Manifest, list_files, sha256_file, sha256_link};
 use crate::etcd::verify_snapshot_hash;
 
 #[derive(Debug, Error)]
@@ -37,9 +37,18 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
         .map_err(|e| VerifyError::NoManifest(bundle.to_path_buf(), e.to_string()))?;
     for entry in &manifest.files {
         let path = bundle.join(&entry.path);
-        let metadata = std::fs::metadata(&path).map_err(|_| VerifyError::Missing {
+        if let Some(target) = &entry.link {
+            verify_link(&path, &entry.path, target, &entry.sha256)?;
+            continue;
+        }
+        let metadata = std::fs::symlink_metadata(&path).map_err(|_| VerifyError::Missing {
             path: entry.path.clone(),
         })?;
+        if !metadata.is_file() {
+            return Err(VerifyError::Checksum {
+                path: entry.path.clone(),
+            });
+        }
         if metadata.len() != entry.size {
             return Err(VerifyError::Size {
                 path: entry.path.clone(),
@@ -56,7 +65,10 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
                 path: entry.path.clone(),
             });
         }
-        if entry.path.extension().is_some_and(|ext| ext == "db") {
+        // Only the bundle's own top-level snapshot is one; application data may hold any `.db`.
+        if entry.path.components().count() == 1
+            && entry.path.extension().is_some_and(|ext| ext == "db")
+        {
             verify_snapshot_hash(&path).map_err(|e| VerifyError::Snapshot(e.to_string()))?;
         }
     }
@@ -73,4 +85,17 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
         return Err(VerifyError::Unlisted { path: extra });
     }
     Ok(manifest)
+}
+
+/// A link listed in the manifest must still be a link with the same target.
+fn verify_link(path: &Path, listed: &Path, target: &Path, sha256: &str) -> Result<(), VerifyError> {
+    let actual = std::fs::read_link(path).map_err(|_| VerifyError::Missing {
+        path: listed.to_path_buf(),
+    })?;
+    if actual != target || sha256_link(&actual) != sha256 {
+        return Err(VerifyError::Checksum {
+            path: listed.to_path_buf(),
+        });
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
+pub mod appdata;
 mod backup;
 mod member;
 mod procedure;
@@ -62,6 +63,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             )
             .await
         }
+        Some(Command::Appdata { command }) => appdata::dispatch(command).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,

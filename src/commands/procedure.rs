@@ -34,6 +34,16 @@ pub async fn run_plan(
     connection: ConnectionSettings,
     confirm: ConfirmArgs,
 ) -> Result<ExitCode> {
+    run_plan_on(plan, Some(connection.target), confirm).await
+}
+
+/// Runs a plan headless; `etcd` is the cluster its native etcd actions talk to, `None` for
+/// plans that have none (application data).
+pub async fn run_plan_on(
+    plan: Plan,
+    etcd: Option<crate::connection::Endpoints>,
+    confirm: ConfirmArgs,
+) -> Result<ExitCode> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut asker = None;
     let policy = if confirm.dry_run {
@@ -52,7 +62,10 @@ pub async fn run_plan(
             "standard input is not a terminal, so lifeboat cannot ask before each step.\n  Pass --yes to run every step, or --dry-run to preview them."
         );
     };
-    let mut runner = Runner::new(policy, events_tx).with_etcd(connection.target.clone());
+    let mut runner = Runner::new(policy, events_tx);
+    if let Some(etcd) = etcd {
+        runner = runner.with_etcd(etcd);
+    }
     // A dry run executes nothing, so it has nothing to record.
     let mut transcript_path = None;
     if !confirm.dry_run {

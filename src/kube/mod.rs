@@ -1,6 +1,10 @@
 //! A thin layer over `kube`: for now, the one-glance summary of the Kubernetes API that the
 //! dashboard shows beside etcd.
 
+pub mod pod_copy;
+pub mod pod_tar;
+pub mod workload;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, Node};

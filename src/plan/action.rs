@@ -268,6 +268,8 @@ pub enum Action {
         path: PathBuf,
     },
     StartEtcd(EtcdStart),
+    /// Application data: copies through a pod's exec stream, and the restart after a restore.
+    AppData(super::AppDataAction),
 }
 
 /// What [`Action::WaitForEtcd`] waits for.

@@ -4,9 +4,11 @@
 //! them; the TUI, the CLI and `lifeboat plan` only read them.
 
 mod action;
+mod appdata_action;
 mod runbook;
 
 pub use action::{Action, Check, CommandSpec, EtcdCall, EtcdStart, EtcdState, Target};
+pub use appdata_action::{AppDataAction, RestartHow};
 pub use runbook::{render_runbook, shell_join};
 
 use serde::{Deserialize, Serialize};
@@ -115,6 +117,7 @@ impl Plan {
     pub fn describe_action(&self, action: &Action) -> String {
         match action {
             Action::Run(spec) => crate::exec::Invocation::of(spec).display(),
+            Action::AppData(action) => action.describe(),
             Action::Etcd(call) => format!(
                 "{}   (native gRPC; etcdctl equivalent)",
                 shell_join(self.etcdctl_command(call))

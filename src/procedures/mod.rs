@@ -1,5 +1,7 @@
 //! One pure planner per procedure: facts and choices in, a [`Plan`](crate::plan::Plan) out.
 
+mod app_data_backup;
+mod app_data_restore;
 mod cluster_backup;
 mod cluster_restore;
 mod etcd_service;
@@ -8,6 +10,11 @@ mod member_input;
 mod member_join;
 mod member_replace;
 
+pub use app_data_backup::{
+    APP_DATA_KIND, APP_DATA_RECORD, AppDataBackupFacts, AppDataRecord, plan_app_data_backup,
+    pod_path, volume_dir,
+};
+pub use app_data_restore::{AppDataRestoreFacts, plan_app_data_restore};
 pub use cluster_backup::{
     BackupMethod, ClusterBackupFacts, INSTALLATION_FILES, MASTER_FILES, plan_cluster_backup,
 };

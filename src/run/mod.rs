@@ -4,6 +4,7 @@
 //! streams [`RunEvent`]s to whoever renders them (TUI, CLI, tests) and appends every executed
 //! action to the transcript. A failed step stops the plan.
 
+mod appdata;
 mod check;
 mod confirm;
 mod events;

@@ -240,6 +240,7 @@ impl Runner {
             Action::ExtractBundle { bundle, into } => native_files::extract_bundle(bundle, into),
             Action::RemoveDir { path } => native_files::remove_dir(path),
             Action::StartEtcd(how) => native_files::start_etcd(how).await,
+            Action::AppData(action) => super::appdata::run(index, action, &self.events).await,
             Action::Manual { .. } => Ok(ActionResult::Confirmed {
                 by_flag: matches!(self.policy, ConfirmPolicy::AssumeYes),
             }),

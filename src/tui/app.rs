@@ -14,6 +14,8 @@ pub enum Screen {
     Welcome,
     Dashboard,
     Wizard,
+    /// Application data: pick a workload and its volumes.
+    AppData,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +88,7 @@ pub struct App {
     pub menu_selected: usize,
     pub help_open: bool,
     pub wizard: Option<Wizard>,
+    pub appdata: super::AppDataPicker,
     /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
     pub notice: Option<String>,
     pub sandbox_dir: PathBuf,
@@ -122,6 +125,7 @@ impl App {
             menu_selected: 0,
             help_open: false,
             wizard: None,
+            appdata: super::AppDataPicker::default(),
             notice: None,
             sandbox_dir,
             sandbox_starting: false,

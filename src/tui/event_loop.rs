@@ -90,7 +90,7 @@ async fn event_loop(
     spawn_clock(tx.clone());
     if let Some((plan, target, transcript)) = first_plan {
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, target, transcript, tx.clone());
+        spawn_runner(plan, Some(target), transcript, tx.clone());
     }
     let mut refresher: Option<Refresher> = None;
     loop {
@@ -127,6 +127,14 @@ async fn event_loop(
                 Effect::StartPlan(procedure) => {
                     start_plan(procedure, app.connection.clone(), tx.clone())
                 }
+                Effect::LoadWorkloads => {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let result = crate::commands::appdata::all_workloads().await;
+                        let _ = tx.send(Msg::Workloads(result));
+                    });
+                }
+                Effect::StartAppData(request) => start_app_data(request, tx.clone()),
             }
         }
         if app.quit {
@@ -203,14 +211,34 @@ fn start_plan(
             }
         };
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, target, transcript, tx);
+        spawn_runner(plan, Some(target), transcript, tx);
+    });
+}
+
+/// Finds the pod, plans the application data copy, then runs it confirmed on screen.
+fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let planned = async {
+            let transcript = Transcript::open(&crate::paths::state_dir()?)?;
+            let plan = crate::commands::appdata::plan_request(&request).await?;
+            Ok::<_, color_eyre::eyre::Report>((plan, transcript))
+        };
+        match planned.await {
+            Ok((plan, transcript)) => {
+                let _ = tx.send(Msg::PlanReady(plan.clone()));
+                spawn_runner(plan, None, transcript, tx);
+            }
+            Err(error) => {
+                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
+            }
+        }
     });
 }
 
 /// Runs `plan`, forwarding its events and questions to the UI as messages.
 fn spawn_runner(
     plan: Plan,
-    target: Endpoints,
+    target: Option<Endpoints>,
     transcript: Transcript,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
@@ -229,10 +257,11 @@ fn spawn_runner(
                 let _ = forward_confirms.send(Msg::Confirm(Box::new(request)));
             }
         });
-        Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx)
-            .with_transcript(transcript)
-            .with_etcd(target)
-            .run(&plan)
-            .await;
+        let mut runner =
+            Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx).with_transcript(transcript);
+        if let Some(target) = target {
+            runner = runner.with_etcd(target);
+        }
+        runner.run(&plan).await;
     });
 }

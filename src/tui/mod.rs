@@ -3,6 +3,7 @@
 //! report back as messages, so the screen never waits on the network.
 
 mod app;
+mod appdata;
 mod event_loop;
 mod msg;
 mod terminal;
@@ -10,6 +11,7 @@ mod update;
 pub mod view;
 
 pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
+pub use appdata::{AppDataPicker, AppDataRequest};
 pub use event_loop::{run, run_wizard};
 pub use msg::{Effect, Msg};
 pub use terminal::install_panic_hook;

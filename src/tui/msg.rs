@@ -20,12 +20,16 @@ pub enum Msg {
     Run(RunEvent),
     Confirm(Box<ConfirmRequest>),
     SandboxReady(Result<ConnectionSettings, String>),
+    /// The workloads of every project, for the application data picker.
+    Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
 }
 
 /// Work that `update` asks the event loop to start; `update` itself never does I/O.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     StartPlan(Procedure),
+    LoadWorkloads,
+    StartAppData(super::AppDataRequest),
     StartSandbox,
     RefreshNow,
     SetRefreshInterval(Duration),

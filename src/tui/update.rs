@@ -48,6 +48,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 vec![]
             }
         },
+        Msg::Workloads(result) => {
+            app.appdata.loaded(result);
+            vec![]
+        }
         Msg::SandboxReady(result) => {
             app.sandbox_starting = false;
             match result {
@@ -164,6 +168,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         },
         Screen::Dashboard => on_dashboard_key(app, key),
         Screen::Wizard => on_wizard_key(app, key),
+        Screen::AppData => match super::appdata::on_key(&mut app.appdata, key) {
+            Some(effects) => effects,
+            None => {
+                app.screen = Screen::Dashboard;
+                vec![]
+            }
+        },
     }
 }
 
@@ -188,6 +199,11 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             _ => vec![Effect::StartPlan(app.selected_procedure())],
         },
         KeyCode::Char('r') => vec![Effect::RefreshNow],
+        KeyCode::Char('a') => {
+            app.screen = Screen::AppData;
+            app.appdata = super::AppDataPicker::default();
+            vec![Effect::LoadWorkloads]
+        }
         KeyCode::Char('u') => {
             app.show_urls = !app.show_urls;
             vec![]

@@ -205,12 +205,27 @@ async fn session<S>(
         .stdout(piped(streams.stdout))
         .stderr(piped(streams.stderr))
         .kill_on_drop(true);
+    let program = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
+            let message = if error.kind() == std::io::ErrorKind::NotFound {
+                // What containerd's runtime answers for a command the image does not have.
+                format!(
+                    "OCI runtime exec failed: exec failed: unable to start container process: exec: {program:?}: executable file not found in $PATH: unknown"
+                )
+            } else {
+                format!(
+                    "the emulated pod could not run the command (it needs root for its mount namespace and chroot): {error}"
+                )
+            };
             let status = json!({
                 "metadata": {}, "status": "Failure", "reason": "InternalError",
-                "message": format!("the emulated pod could not run the command (it needs root for its mount namespace and chroot): {error}"),
+                "message": message,
             });
             let _ = to_client
                 .send(frame(ERROR, status.to_string().as_bytes()))

@@ -25,6 +25,19 @@ use super::store::{Store, name_of, namespace_of, uid_of};
 /// Device files a shell expects; bind-mounted from the host.
 const DEVICES: [&str; 4] = ["null", "zero", "random", "urandom"];
 
+/// Commands the pod's image does not have, comma-separated (`tar`, `sh,tar`): how the sandbox
+/// stands in for minimal and distroless images, which lack what `kubectl cp` and lifeboat
+/// need. The annotation goes on the pod template, so every pod of a workload lacks them.
+pub const IMAGE_LACKS: &str = "sandbox.lifeboat/image-lacks";
+
+/// A bind mount of a volume into the pod's root; `read_only` as `readOnly: true` asks.
+#[derive(Clone, Debug)]
+struct Bind {
+    source: PathBuf,
+    target: PathBuf,
+    read_only: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct PodFiles {
     /// `<sandbox>/kube`.
@@ -99,7 +112,13 @@ impl PodFiles {
         std::fs::create_dir_all(&bin).wrap_err_with(|| format!("creating {}", bin.display()))?;
         std::fs::copy(&self.busybox, bin.join("busybox"))
             .wrap_err_with(|| format!("copying busybox into {}", rootfs.display()))?;
-        for applet in &self.applets {
+        let lacks: BTreeSet<&str> = pod["metadata"]["annotations"][IMAGE_LACKS]
+            .as_str()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .collect();
+        for applet in self.applets.iter().filter(|a| !lacks.contains(a.as_str())) {
             let link = bin.join(applet);
             if !link.exists() {
                 std::os::unix::fs::symlink("busybox", &link)
@@ -170,16 +189,15 @@ impl PodFiles {
     }
 
     /// Where each of a container's volume mounts comes from on the host.
-    fn mounts(
-        &self,
-        store: &Store,
-        pod: &Value,
-        container: &Value,
-    ) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    fn mounts(&self, store: &Store, pod: &Value, container: &Value) -> Result<Vec<Bind>, String> {
         let rootfs = self.rootfs(pod);
-        let mut mounts: Vec<(PathBuf, PathBuf)> = DEVICES
+        let mut mounts: Vec<Bind> = DEVICES
             .iter()
-            .map(|d| (Path::new("/dev").join(d), rootfs.join("dev").join(d)))
+            .map(|d| Bind {
+                source: Path::new("/dev").join(d),
+                target: rootfs.join("dev").join(d),
+                read_only: false,
+            })
             .collect();
         let volumes = pod["spec"]["volumes"]
             .as_array()
@@ -205,7 +223,11 @@ impl PodFiles {
                 .as_str()
                 .unwrap_or("/")
                 .trim_start_matches('/');
-            mounts.push((source, rootfs.join(inside)));
+            mounts.push(Bind {
+                source,
+                target: rootfs.join(inside),
+                read_only: mount["readOnly"].as_bool().unwrap_or(false),
+            });
         }
         Ok(mounts)
     }
@@ -243,7 +265,7 @@ impl PodFiles {
         let binds = self
             .mounts(store, pod, chosen)?
             .iter()
-            .map(|(source, target)| Ok((c_path(source)?, c_path(target)?)))
+            .map(|bind| Ok((c_path(&bind.source)?, c_path(&bind.target)?, bind.read_only)))
             .collect::<Result<Vec<_>, String>>()?;
         let root = c_path(&rootfs)?;
         let mut command = tokio::process::Command::new(program);
@@ -270,7 +292,7 @@ impl PodFiles {
 
 /// In the forked child: a private mount namespace, the volumes bound into the pod's root,
 /// then chroot there.
-fn enter_pod(root: &CString, binds: &[(CString, CString)]) -> nix::Result<()> {
+fn enter_pod(root: &CString, binds: &[(CString, CString, bool)]) -> nix::Result<()> {
     use nix::mount::{MsFlags, mount};
     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
     // Without this, the bind mounts below would propagate back to the host's namespace.
@@ -281,7 +303,7 @@ fn enter_pod(root: &CString, binds: &[(CString, CString)]) -> nix::Result<()> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&std::ffi::CStr>,
     )?;
-    for (source, target) in binds {
+    for (source, target, read_only) in binds {
         mount(
             Some(source.as_c_str()),
             target.as_c_str(),
@@ -289,6 +311,17 @@ fn enter_pod(root: &CString, binds: &[(CString, CString)]) -> nix::Result<()> {
             MsFlags::MS_BIND | MsFlags::MS_REC,
             None::<&std::ffi::CStr>,
         )?;
+        if *read_only {
+            // A bind mount only becomes read-only when remounted, as kubelet does for
+            // `readOnly: true`: writes then fail with EROFS, even for root.
+            mount(
+                None::<&std::ffi::CStr>,
+                target.as_c_str(),
+                None::<&std::ffi::CStr>,
+                MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                None::<&std::ffi::CStr>,
+            )?;
+        }
     }
     nix::unistd::chroot(root.as_c_str())?;
     nix::unistd::chdir(c"/")

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of the [`App`] state.
 
+mod appdata;
 mod dashboard;
 mod format;
 mod help;
@@ -27,6 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Welcome => welcome::draw(frame, body, app),
         Screen::Dashboard => dashboard::draw(frame, body, app),
         Screen::Wizard => wizard::draw(frame, body, app),
+        Screen::AppData => appdata::draw(frame, body, app),
     }
     if let Some(text) = &app.notice {
         frame.render_widget(
@@ -64,11 +66,20 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
             Screen::Dashboard => &[
                 ("↑↓", "select"),
                 ("Enter", "open procedure"),
+                ("a", "app data"),
                 ("r", "refresh"),
                 ("u", "URLs"),
                 ("+/-", "refresh rate"),
                 ("?", "help"),
                 ("q", "quit"),
+            ],
+            Screen::AppData => &[
+                ("↑↓", "select"),
+                ("Space", "tick volume"),
+                ("b", "back up"),
+                ("R", "restore newest"),
+                ("r", "reload"),
+                ("Esc", "back"),
             ],
             Screen::Wizard => {
                 if app.wizard.as_ref().is_some_and(|w| w.pending.is_some()) {
