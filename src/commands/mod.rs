@@ -3,9 +3,10 @@
 mod backup;
 mod member;
 mod procedure;
+mod project;
 mod restore;
 
-pub use procedure::{command_line, describe_catch_up, describe_progress};
+pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
 mod profile;
 mod sandbox;
 mod status;
@@ -62,6 +63,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             )
             .await
         }
+        Some(Command::Project { command }) => project::dispatch(command).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,

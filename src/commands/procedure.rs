@@ -34,6 +34,15 @@ pub async fn run_plan(
     connection: ConnectionSettings,
     confirm: ConfirmArgs,
 ) -> Result<ExitCode> {
+    run_plan_on(plan, Some(connection.target), confirm).await
+}
+
+/// [`run_plan`] for plans that may need no etcd connection (project export and restore).
+pub async fn run_plan_on(
+    plan: Plan,
+    etcd: Option<crate::connection::Endpoints>,
+    confirm: ConfirmArgs,
+) -> Result<ExitCode> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut asker = None;
     let policy = if confirm.dry_run {
@@ -52,7 +61,10 @@ pub async fn run_plan(
             "standard input is not a terminal, so lifeboat cannot ask before each step.\n  Pass --yes to run every step, or --dry-run to preview them."
         );
     };
-    let mut runner = Runner::new(policy, events_tx).with_etcd(connection.target.clone());
+    let mut runner = Runner::new(policy, events_tx);
+    if let Some(etcd) = etcd {
+        runner = runner.with_etcd(etcd);
+    }
     // A dry run executes nothing, so it has nothing to record.
     let mut transcript_path = None;
     if !confirm.dry_run {
@@ -150,7 +162,30 @@ impl ProgressPrinter {
     }
 }
 
+/// Steps whose progress counts kinds or objects rather than bytes.
+pub fn counts_items(plan: &Plan, index: usize) -> bool {
+    plan.steps.get(index).is_some_and(|step| {
+        matches!(
+            step.action,
+            Action::ExportProject { .. } | Action::RestoreObjects { .. }
+        )
+    })
+}
+
 impl ProgressPrinter {
+    /// "12/30", a line per second and the last one.
+    fn show_items(&mut self, done: u64, total: Option<u64>) {
+        let now = std::time::Instant::now();
+        let too_soon = self
+            .last
+            .is_some_and(|last| now.duration_since(last).as_secs_f64() < 1.0);
+        if total != Some(done) && too_soon {
+            return;
+        }
+        self.last = Some(now);
+        println!("  ↻ {done}/{}", total.map_or("?".into(), |t| t.to_string()));
+    }
+
     /// A line per second while a new member catches up, and the last one.
     fn show_catch_up(&mut self, applied: u64, leader: u64) {
         let now = std::time::Instant::now();
@@ -192,7 +227,25 @@ pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Dura
 
 fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
     match event {
+        RunEvent::Progress { index, done, total } if counts_items(plan, *index) => {
+            progress.show_items(*done, *total)
+        }
         RunEvent::Progress { done, total, .. } => progress.show(*done, *total),
+        RunEvent::Object { outcome, .. } => println!(
+            "  {} {:<22} {} {}{}",
+            match outcome.result {
+                crate::kube::ObjectResult::Failed { .. } => "✗",
+                crate::kube::ObjectResult::Expected { .. } => "○",
+                _ => "✓",
+            },
+            outcome.result.label(),
+            outcome.kind,
+            outcome.name,
+            match outcome.result.detail() {
+                "" => String::new(),
+                detail => format!(": {detail}"),
+            }
+        ),
         RunEvent::CatchUp {
             applied, leader, ..
         } => progress.show_catch_up(*applied, *leader),

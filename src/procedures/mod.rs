@@ -7,6 +7,8 @@ mod health_check;
 mod member_input;
 mod member_join;
 mod member_replace;
+mod project_export;
+mod project_restore;
 
 pub use cluster_backup::{
     BackupMethod, ClusterBackupFacts, INSTALLATION_FILES, MASTER_FILES, plan_cluster_backup,
@@ -26,6 +28,9 @@ pub use member_replace::{
     DatadirBackup, JOIN_MANIFEST, JoinManifest, JoinPath, LEARNER_THRESHOLD, MemberReplaceFacts,
     choose_join_path, plan_member_replace, render_new_member_conf,
 };
+
+pub use project_export::{ProjectExportFacts, plan_project_export};
+pub use project_restore::{ProjectRestoreFacts, plan_project_restore};
 
 use serde::Serialize;
 

@@ -7,6 +7,7 @@
 mod check;
 mod confirm;
 mod events;
+mod kube;
 mod member_calls;
 mod native;
 mod native_files;

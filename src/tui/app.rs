@@ -36,6 +36,8 @@ pub struct Wizard {
     pub finished: Option<PlanOutcome>,
     /// The latest progress of a long step: `(step, done, total, when the step started)`.
     pub progress: Option<Progress>,
+    /// Each object of a project restore and what became of it, for the results table.
+    pub objects: Vec<crate::kube::ObjectOutcome>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,6 +56,8 @@ pub enum ProgressUnit {
     Bytes,
     /// A new member's applied raft index against the leader's.
     RaftIndex,
+    /// Kinds listed or objects restored.
+    Items,
 }
 
 impl Wizard {
@@ -67,6 +71,7 @@ impl Wizard {
             pending: None,
             finished: None,
             progress: None,
+            objects: Vec::new(),
         }
     }
 

@@ -85,8 +85,14 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             line,
         } => wizard.output.push((index, stream, line)),
         RunEvent::Progress { index, done, total } => {
-            set_progress(wizard, index, ProgressUnit::Bytes, done, total)
+            let unit = if crate::commands::counts_items(&wizard.plan, index) {
+                ProgressUnit::Items
+            } else {
+                ProgressUnit::Bytes
+            };
+            set_progress(wizard, index, unit, done, total)
         }
+        RunEvent::Object { outcome, .. } => wizard.objects.push(outcome),
         RunEvent::CatchUp {
             index,
             applied,

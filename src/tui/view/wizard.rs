@@ -153,6 +153,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
                     progress.done,
                     progress.total.unwrap_or(progress.done),
                 ),
+                ProgressUnit::Items => format!(
+                    "{} of {}",
+                    progress.done,
+                    progress.total.unwrap_or(progress.done)
+                ),
             };
             frame.render_widget(
                 Gauge::default()
