@@ -131,9 +131,8 @@ fn print_export_summary(out: &Path, projects: &[String]) {
 /// Reads the export's manifest and asks the target cluster what it serves.
 pub async fn plan_restore(args: &ProjectRestoreArgs) -> Result<Plan> {
     let from = std::path::absolute(&args.from).wrap_err("resolving --from")?;
-    let (manifest, objects) = crate::kube::load_export(&from).map_err(|e| {
-        eyre!("{e}\n  --from takes one project's folder of an export, DIR/PROJECT")
-    })?;
+    let (manifest, objects) = crate::kube::load_export(&from)
+        .map_err(|e| eyre!("{e}\n  --from takes one project's folder of an export, DIR/PROJECT"))?;
     let contents = manifest.project.ok_or_else(|| {
         eyre!(
             "{} is a {} bundle, not a project export",

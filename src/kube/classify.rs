@@ -17,10 +17,16 @@ pub enum ObjectResult {
     /// A server-side dry run accepted it.
     WouldCreate,
     /// It was there already: left alone, or replaced with the export's version.
-    Exists { updated: bool },
+    Exists {
+        updated: bool,
+    },
     /// Not created, and that is how it should be.
-    Expected { reason: String },
-    Failed { reason: String },
+    Expected {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 impl ObjectResult {
@@ -104,17 +110,27 @@ pub fn expected_before_create(object: &Value) -> Option<String> {
         return Some(format!("owned by {owner}: its controller makes it again"));
     }
     if is_service_account_token(object) {
-        return Some("a service account's token: the project makes new ones for its accounts".into());
+        return Some(
+            "a service account's token: the project makes new ones for its accounts".into(),
+        );
     }
     None
 }
 
 /// What a failed create means. `reason` is the API's `Status` reason (`AlreadyExists`,
 /// `Invalid`, `NotFound`, ...), `message` its message.
-pub fn classify_failure(object: &Value, reason: &str, message: &str, dry_run: bool) -> ObjectResult {
+pub fn classify_failure(
+    object: &Value,
+    reason: &str,
+    message: &str,
+    dry_run: bool,
+) -> ObjectResult {
     let kind = object["kind"].as_str().unwrap_or("");
     let name = object["metadata"]["name"].as_str().unwrap_or("");
-    if reason == "AlreadyExists" && kind == "ServiceAccount" && PROJECT_SERVICE_ACCOUNTS.contains(&name) {
+    if reason == "AlreadyExists"
+        && kind == "ServiceAccount"
+        && PROJECT_SERVICE_ACCOUNTS.contains(&name)
+    {
         return ObjectResult::Expected {
             reason: "every project gets this service account by itself".into(),
         };
@@ -126,7 +142,8 @@ pub fn classify_failure(object: &Value, reason: &str, message: &str, dry_run: bo
     }
     if dry_run && reason == "NotFound" && message.contains("namespaces") {
         return ObjectResult::Expected {
-            reason: "the project does not exist yet, so the server cannot check objects in it".into(),
+            reason: "the project does not exist yet, so the server cannot check objects in it"
+                .into(),
         };
     }
     ObjectResult::Failed {
@@ -149,7 +166,8 @@ mod tests {
         let pod = json!({"kind": "Pod", "metadata": {"name": "jenkins-1-x", "ownerReferences": [
             {"kind": "ReplicationController", "name": "jenkins-1", "controller": true}]}});
         assert!(
-            expected_before_create(&pod).is_some_and(|why| why.contains("ReplicationController/jenkins-1"))
+            expected_before_create(&pod)
+                .is_some_and(|why| why.contains("ReplicationController/jenkins-1"))
         );
         let token = json!({"kind": "Secret", "type": "kubernetes.io/service-account-token",
                            "metadata": {"name": "default-token-abcde"}});
@@ -163,7 +181,12 @@ mod tests {
         let default = json!({"kind": "ServiceAccount", "metadata": {"name": "default"}});
         let custom = json!({"kind": "ServiceAccount", "metadata": {"name": "jenkins"}});
         assert!(matches!(
-            classify_failure(&default, "AlreadyExists", "serviceaccounts \"default\" already exists", false),
+            classify_failure(
+                &default,
+                "AlreadyExists",
+                "serviceaccounts \"default\" already exists",
+                false
+            ),
             ObjectResult::Expected { .. }
         ));
         assert!(matches!(
@@ -178,7 +201,9 @@ mod tests {
         let message = "Service \"web\" is invalid: spec.ports: Required value";
         assert_eq!(
             classify_failure(&service, "Invalid", message, false),
-            ObjectResult::Failed { reason: message.into() }
+            ObjectResult::Failed {
+                reason: message.into()
+            }
         );
     }
 
@@ -186,8 +211,14 @@ mod tests {
     fn a_dry_run_into_a_missing_project_is_not_a_failure_of_the_object() {
         let map = json!({"kind": "ConfigMap", "metadata": {"name": "c"}});
         let message = "namespaces \"shop\" not found";
-        assert!(matches!(classify_failure(&map, "NotFound", message, true), ObjectResult::Expected { .. }));
-        assert!(matches!(classify_failure(&map, "NotFound", message, false), ObjectResult::Failed { .. }));
+        assert!(matches!(
+            classify_failure(&map, "NotFound", message, true),
+            ObjectResult::Expected { .. }
+        ));
+        assert!(matches!(
+            classify_failure(&map, "NotFound", message, false),
+            ObjectResult::Failed { .. }
+        ));
     }
 
     #[test]
@@ -201,6 +232,9 @@ mod tests {
         ] {
             tally.add(&result);
         }
-        assert_eq!(tally.summary(), "2 created, 1 already existed (skipped), 1 FAILED");
+        assert_eq!(
+            tally.summary(),
+            "2 created, 1 already existed (skipped), 1 FAILED"
+        );
     }
 }

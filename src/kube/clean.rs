@@ -102,12 +102,19 @@ pub const SERVER_ANNOTATIONS: [&str; 3] = [
 ];
 
 /// A PVC's bind annotations: they name the volume of the old cluster.
-pub const PVC_BIND_ANNOTATIONS: [&str; 3] = ["pv.kubernetes.io/*", "volume.kubernetes.io/*", "volume.beta.kubernetes.io/*"];
+pub const PVC_BIND_ANNOTATIONS: [&str; 3] = [
+    "pv.kubernetes.io/*",
+    "volume.kubernetes.io/*",
+    "volume.beta.kubernetes.io/*",
+];
 
 /// Every project gets these service accounts by itself (OpenShift; Kubernetes makes `default`).
 pub const PROJECT_SERVICE_ACCOUNTS: [&str; 3] = ["default", "builder", "deployer"];
 
-const TOKEN_TYPES: [&str; 2] = ["kubernetes.io/service-account-token", "kubernetes.io/dockercfg"];
+const TOKEN_TYPES: [&str; 2] = [
+    "kubernetes.io/service-account-token",
+    "kubernetes.io/dockercfg",
+];
 const SA_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
 
 /// The controller that owns `object`, as `Kind/name`, when one does.
@@ -178,7 +185,10 @@ pub fn clean(object: &mut Value, token_secrets: &BTreeSet<String>, removed: &mut
             drop_if_empty(object, "spec");
         }
         "ServiceAccount" => {
-            let name = object["metadata"]["name"].as_str().unwrap_or("").to_string();
+            let name = object["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
             for list in ["secrets", "imagePullSecrets"] {
                 clean_token_references(object, list, &name, token_secrets, removed);
             }
@@ -305,9 +315,10 @@ fn is_untouched_project_account(account: &Value) -> bool {
     let only_identity = account["metadata"]
         .as_object()
         .is_some_and(|m| m.keys().all(|k| k == "name" || k == "namespace"));
-    let nothing_else = account
-        .as_object()
-        .is_some_and(|o| o.keys().all(|k| ["apiVersion", "kind", "metadata"].contains(&k.as_str())));
+    let nothing_else = account.as_object().is_some_and(|o| {
+        o.keys()
+            .all(|k| ["apiVersion", "kind", "metadata"].contains(&k.as_str()))
+    });
     PROJECT_SERVICE_ACCOUNTS.contains(&name) && only_identity && nothing_else
 }
 

@@ -53,8 +53,8 @@ pub async fn list_objects(
     list.items
         .into_iter()
         .map(|item| {
-            let mut value = serde_json::to_value(item)
-                .map_err(|e| format!("reading a {}: {e}", kind.kind))?;
+            let mut value =
+                serde_json::to_value(item).map_err(|e| format!("reading a {}: {e}", kind.kind))?;
             value["apiVersion"] = Value::String(kind.api_version());
             value["kind"] = Value::String(kind.kind.clone());
             Ok(value)
@@ -71,7 +71,8 @@ async fn namespace_object(client: &kube::Client, namespace: &str) -> Result<Valu
             super::describe_error(&e)
         )
     })?;
-    let mut value = serde_json::to_value(object).map_err(|e| format!("reading {namespace}: {e}"))?;
+    let mut value =
+        serde_json::to_value(object).map_err(|e| format!("reading {namespace}: {e}"))?;
     value["apiVersion"] = Value::String("v1".into());
     value["kind"] = Value::String("Namespace".into());
     Ok(value)
@@ -97,7 +98,8 @@ pub async fn export_project(
             staging.display()
         ));
     }
-    std::fs::create_dir_all(&staging).map_err(|e| format!("creating {}: {e}", staging.display()))?;
+    std::fs::create_dir_all(&staging)
+        .map_err(|e| format!("creating {}: {e}", staging.display()))?;
     let result = export_into(client, request, &staging, progress).await;
     if result.is_err() {
         // Nothing half-written may look like an export.

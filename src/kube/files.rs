@@ -40,7 +40,8 @@ pub fn render_list(mut objects: Vec<Value>) -> Result<String, String> {
 
 /// The objects of a file: a `List`'s items, or the documents of a multi-document YAML file.
 pub fn read_objects(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let mut objects = Vec::new();
     for document in serde_yaml_ng::Deserializer::from_str(&text) {
         let value: Value = serde::Deserialize::deserialize(document)

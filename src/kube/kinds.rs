@@ -63,14 +63,35 @@ impl KindRef {
 /// Kinds an export leaves out unless asked, each with the reason shown in the kind picker.
 /// Matched by `plural.group` (group empty for core).
 pub const REGENERATED: [(&str, &str); 8] = [
-    ("events", "events are recorded by the cluster as things happen"),
-    ("events.events.k8s.io", "events are recorded by the cluster as things happen"),
-    ("endpoints", "endpoints are recomputed from the services' selectors"),
-    ("endpointslices.discovery.k8s.io", "endpoint slices are recomputed from the services' selectors"),
-    ("controllerrevisions.apps", "controller revisions are written by stateful sets and daemon sets"),
-    ("leases.coordination.k8s.io", "leases are held by running controllers"),
+    (
+        "events",
+        "events are recorded by the cluster as things happen",
+    ),
+    (
+        "events.events.k8s.io",
+        "events are recorded by the cluster as things happen",
+    ),
+    (
+        "endpoints",
+        "endpoints are recomputed from the services' selectors",
+    ),
+    (
+        "endpointslices.discovery.k8s.io",
+        "endpoint slices are recomputed from the services' selectors",
+    ),
+    (
+        "controllerrevisions.apps",
+        "controller revisions are written by stateful sets and daemon sets",
+    ),
+    (
+        "leases.coordination.k8s.io",
+        "leases are held by running controllers",
+    ),
     ("pods.metrics.k8s.io", "metrics are measured, not stored"),
-    ("localsubjectaccessreviews.authorization.k8s.io", "reviews are questions, not objects"),
+    (
+        "localsubjectaccessreviews.authorization.k8s.io",
+        "reviews are questions, not objects",
+    ),
 ];
 
 /// The same objects served a second time under OpenShift's legacy groups: exporting both would
@@ -97,10 +118,9 @@ pub fn default_exclusion(kind: &KindRef) -> Option<&'static str> {
 /// Every namespaced kind the server can list and create, in its group's preferred version,
 /// sorted by key.
 pub async fn discover_namespaced_kinds(client: &kube::Client) -> Result<Vec<KindRef>, String> {
-    let discovery = Discovery::new(client.clone())
-        .run()
-        .await
-        .map_err(|e| format!("API discovery failed: {e}; check that the kubeconfig reaches the API server"))?;
+    let discovery = Discovery::new(client.clone()).run().await.map_err(|e| {
+        format!("API discovery failed: {e}; check that the kubeconfig reaches the API server")
+    })?;
     let mut kinds = Vec::new();
     for group in discovery.groups() {
         for (resource, capabilities) in group.recommended_resources() {
@@ -126,7 +146,10 @@ pub async fn discover_namespaced_kinds(client: &kube::Client) -> Result<Vec<Kind
 /// The kinds an export takes: all discovered minus the default exclusions, or exactly those
 /// named in `wanted` (which may name excluded ones back in). Unknown names are an error that
 /// lists what exists.
-pub fn choose_kinds(discovered: &[KindRef], wanted: Option<&[String]>) -> Result<Vec<KindRef>, String> {
+pub fn choose_kinds(
+    discovered: &[KindRef],
+    wanted: Option<&[String]>,
+) -> Result<Vec<KindRef>, String> {
     match wanted {
         None => Ok(discovered
             .iter()
@@ -140,7 +163,11 @@ pub fn choose_kinds(discovered: &[KindRef], wanted: Option<&[String]>) -> Result
                 if found.is_empty() {
                     return Err(format!(
                         "the server lists no namespaced kind called {name:?}; known kinds: {}",
-                        discovered.iter().map(KindRef::key).collect::<Vec<_>>().join(", ")
+                        discovered
+                            .iter()
+                            .map(KindRef::key)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 chosen.extend(found.into_iter().cloned());
@@ -162,7 +189,12 @@ mod tests {
             KindRef::new("", "v1", "Event", "events"),
             KindRef::new("", "v1", "Endpoints", "endpoints"),
             KindRef::new("apps", "v1", "Deployment", "deployments"),
-            KindRef::new("authorization.openshift.io", "v1", "RoleBinding", "rolebindings"),
+            KindRef::new(
+                "authorization.openshift.io",
+                "v1",
+                "RoleBinding",
+                "rolebindings",
+            ),
             KindRef::new("example.com", "v1", "Widget", "widgets"),
         ]
     }
@@ -174,7 +206,10 @@ mod tests {
             .iter()
             .map(KindRef::key)
             .collect();
-        assert_eq!(keys, ["configmaps", "deployments.apps", "widgets.example.com"]);
+        assert_eq!(
+            keys,
+            ["configmaps", "deployments.apps", "widgets.example.com"]
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub use kinds::{
 };
 pub use order::restore_rank;
 pub use projects::{ProjectSummary, is_system_namespace, list_projects};
-pub use restore::{ExistingPolicy, RestoreRequest, load_export, rename_namespace, restore_objects, create_project};
+pub use restore::{
+    ExistingPolicy, RestoreRequest, create_project, load_export, rename_namespace, restore_objects,
+};
 
 use std::time::Duration;
 

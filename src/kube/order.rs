@@ -32,15 +32,33 @@ mod tests {
     #[test]
     fn the_procedure_s_order_then_dependencies() {
         let mut kinds = vec![
-            "Route", "Widget", "Deployment", "Service", "RoleBinding", "ConfigMap",
-            "PersistentVolumeClaim", "ServiceAccount", "Secret", "Pod", "Role",
+            "Route",
+            "Widget",
+            "Deployment",
+            "Service",
+            "RoleBinding",
+            "ConfigMap",
+            "PersistentVolumeClaim",
+            "ServiceAccount",
+            "Secret",
+            "Pod",
+            "Role",
         ];
         kinds.sort_by_key(|k| restore_rank(k));
         assert_eq!(
             kinds,
             [
-                "Secret", "ServiceAccount", "PersistentVolumeClaim", "Role", "RoleBinding",
-                "ConfigMap", "Service", "Deployment", "Pod", "Route", "Widget"
+                "Secret",
+                "ServiceAccount",
+                "PersistentVolumeClaim",
+                "Role",
+                "RoleBinding",
+                "ConfigMap",
+                "Service",
+                "Deployment",
+                "Pod",
+                "Route",
+                "Widget"
             ]
         );
     }

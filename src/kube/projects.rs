@@ -62,7 +62,10 @@ pub async fn list_projects(
             let Some(ns) = object["metadata"]["namespace"].as_str() else {
                 continue;
             };
-            if !names.contains(ns) || controller_of(&object).is_some() || is_service_account_token(&object) {
+            if !names.contains(ns)
+                || controller_of(&object).is_some()
+                || is_service_account_token(&object)
+            {
                 continue;
             }
             if let Some(project) = projects.get_mut(ns) {

@@ -9,7 +9,9 @@ use kube::discovery::Discovery;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::classify::{ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create};
+use super::classify::{
+    ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create,
+};
 use super::files::read_objects;
 use super::order::restore_rank;
 use crate::bundle::{MANIFEST, Manifest, PROJECT_FILES};
@@ -36,8 +38,12 @@ pub struct RestoreRequest<'a> {
 pub fn load_export(dir: &Path) -> Result<(Manifest, Vec<Value>), String> {
     let text = std::fs::read_to_string(dir.join(MANIFEST))
         .map_err(|e| format!("reading {}: {e}", dir.join(MANIFEST).display()))?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a lifeboat manifest: {e}", dir.join(MANIFEST).display()))?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a lifeboat manifest: {e}",
+            dir.join(MANIFEST).display()
+        )
+    })?;
     let mut objects = Vec::new();
     for (file, _) in PROJECT_FILES {
         let path = dir.join(file);
@@ -68,7 +74,9 @@ pub fn rename_namespace(objects: &mut [Value], from: &str, to: &str) {
                     }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|i| rewrite_references(i, from, to)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|i| rewrite_references(i, from, to)),
             _ => {}
         }
     }
@@ -103,7 +111,12 @@ pub async fn create_project(
     let annotation = |key: &str| annotations.get(key).and_then(Value::as_str).unwrap_or("");
     let (resource, body) = if openshift {
         (
-            super::KindRef::new("project.openshift.io", "v1", "ProjectRequest", "projectrequests"),
+            super::KindRef::new(
+                "project.openshift.io",
+                "v1",
+                "ProjectRequest",
+                "projectrequests",
+            ),
             json!({
                 "apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest",
                 "metadata": {"name": name},
@@ -153,7 +166,10 @@ pub async fn restore_objects(
         on_object(&ObjectOutcome {
             kind: object["kind"].as_str().unwrap_or("").to_string(),
             namespace: request.target.to_string(),
-            name: object["metadata"]["name"].as_str().unwrap_or("").to_string(),
+            name: object["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
             result,
         });
     }
@@ -172,7 +188,8 @@ async fn restore_one(
     let api_version = object["apiVersion"].as_str().unwrap_or("");
     let kind = object["kind"].as_str().unwrap_or("");
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    let Some((resource, _)) = discovery.resolve_gvk(&GroupVersionKind::gvk(group, version, kind)) else {
+    let Some((resource, _)) = discovery.resolve_gvk(&GroupVersionKind::gvk(group, version, kind))
+    else {
         return ObjectResult::Failed {
             reason: format!("this cluster serves no {kind} in {api_version}"),
         };
@@ -180,7 +197,11 @@ async fn restore_one(
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), request.target, &resource);
     let dynamic: DynamicObject = match serde_json::from_value(object.clone()) {
         Ok(dynamic) => dynamic,
-        Err(e) => return ObjectResult::Failed { reason: format!("not a Kubernetes object: {e}") },
+        Err(e) => {
+            return ObjectResult::Failed {
+                reason: format!("not a Kubernetes object: {e}"),
+            };
+        }
     };
     let params = PostParams {
         dry_run: request.dry_run,
@@ -210,7 +231,11 @@ async fn update(api: &Api<DynamicObject>, object: &Value, params: &PostParams) -
     let name = object["metadata"]["name"].as_str().unwrap_or("");
     let live = match api.get(name).await {
         Ok(live) => serde_json::to_value(live).unwrap_or(Value::Null),
-        Err(e) => return ObjectResult::Failed { reason: super::describe_error(&e) },
+        Err(e) => {
+            return ObjectResult::Failed {
+                reason: super::describe_error(&e),
+            };
+        }
     };
     let mut desired = object.clone();
     desired["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
@@ -235,12 +260,19 @@ async fn update(api: &Api<DynamicObject>, object: &Value, params: &PostParams) -
     }
     let dynamic: DynamicObject = match serde_json::from_value(desired) {
         Ok(dynamic) => dynamic,
-        Err(e) => return ObjectResult::Failed { reason: format!("not a Kubernetes object: {e}") },
+        Err(e) => {
+            return ObjectResult::Failed {
+                reason: format!("not a Kubernetes object: {e}"),
+            };
+        }
     };
     match api.replace(name, params, &dynamic).await {
         Ok(_) => ObjectResult::Exists { updated: true },
         Err(e) => ObjectResult::Failed {
-            reason: format!("it exists and replacing it failed: {}", super::describe_error(&e)),
+            reason: format!(
+                "it exists and replacing it failed: {}",
+                super::describe_error(&e)
+            ),
         },
     }
 }
@@ -263,7 +295,10 @@ mod tests {
         rename_namespace(&mut objects, "ci", "ci-copy");
         assert_eq!(objects[0]["metadata"]["namespace"], "ci-copy");
         assert_eq!(objects[0]["subjects"][0]["namespace"], "ci-copy");
-        assert_eq!(objects[0]["subjects"][1]["namespace"], "tools", "other projects untouched");
+        assert_eq!(
+            objects[0]["subjects"][1]["namespace"], "tools",
+            "other projects untouched"
+        );
         assert_eq!(
             objects[1]["spec"]["triggers"][0]["imageChangeParams"]["from"]["namespace"],
             "ci-copy"
@@ -272,23 +307,53 @@ mod tests {
 
     #[test]
     fn an_export_loads_in_the_procedure_s_order() {
-        let dir = tempfile::tempdir().expect("dir");
+        let root = tempfile::tempdir().expect("dir");
+        let staging = root.path().join("shop.partial");
+        std::fs::create_dir(&staging).expect("staging");
         let write = |file: &str, objects: Vec<Value>| {
             let text = super::super::render_list(objects).expect("yaml");
-            std::fs::write(dir.path().join(file), text).expect("written");
+            std::fs::write(staging.join(file), text).expect("written");
         };
-        write("project.yaml", vec![json!({"kind": "Service", "metadata": {"name": "web"}}),
-                                   json!({"kind": "ConfigMap", "metadata": {"name": "conf"}})]);
-        write("secret.yaml", vec![json!({"kind": "Secret", "metadata": {"name": "creds"}})]);
-        write("rolebindings.yaml", vec![json!({"kind": "RoleBinding", "metadata": {"name": "rb"}})]);
-        write("pvc.yaml", vec![json!({"kind": "PersistentVolumeClaim", "metadata": {"name": "data"}})]);
-        write("namespace.yaml", vec![json!({"kind": "Namespace", "metadata": {"name": "shop"}})]);
-        let manifest = crate::bundle::seal_with(
-            dir.path(), &dir.path().join("sealed"), Default::default(), None, None);
-        let sealed = dir.path().join("sealed");
-        manifest.expect("sealed");
+        write(
+            "project.yaml",
+            vec![
+                json!({"kind": "Service", "metadata": {"name": "web"}}),
+                json!({"kind": "ConfigMap", "metadata": {"name": "conf"}}),
+            ],
+        );
+        write(
+            "secret.yaml",
+            vec![json!({"kind": "Secret", "metadata": {"name": "creds"}})],
+        );
+        write(
+            "rolebindings.yaml",
+            vec![json!({"kind": "RoleBinding", "metadata": {"name": "rb"}})],
+        );
+        write(
+            "pvc.yaml",
+            vec![json!({"kind": "PersistentVolumeClaim", "metadata": {"name": "data"}})],
+        );
+        write(
+            "namespace.yaml",
+            vec![json!({"kind": "Namespace", "metadata": {"name": "shop"}})],
+        );
+        let sealed = root.path().join("shop");
+        crate::bundle::seal_with(&staging, &sealed, Default::default(), None, None)
+            .expect("sealed");
         let (_, objects) = load_export(&sealed).expect("loaded");
-        let kinds: Vec<&str> = objects.iter().map(|o| o["kind"].as_str().unwrap_or("")).collect();
-        assert_eq!(kinds, ["Secret", "PersistentVolumeClaim", "RoleBinding", "ConfigMap", "Service"]);
+        let kinds: Vec<&str> = objects
+            .iter()
+            .map(|o| o["kind"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Secret",
+                "PersistentVolumeClaim",
+                "RoleBinding",
+                "ConfigMap",
+                "Service"
+            ]
+        );
     }
 }

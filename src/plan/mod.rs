@@ -270,7 +270,12 @@ impl Plan {
                 if kinds.len() > 4 {
                     format!(
                         "{},... ",
-                        kinds.iter().take(4).map(|k| k.key()).collect::<Vec<_>>().join(",")
+                        kinds
+                            .iter()
+                            .take(4)
+                            .map(|k| k.key())
+                            .collect::<Vec<_>>()
+                            .join(",")
                     )
                     .trim_end()
                     .to_string()

@@ -95,6 +95,8 @@ mod tests {
         assert_eq!(plan.highest_risk(), Risk::ReadOnly);
         assert!(matches!(&plan.steps[1].action,
             Action::ExportProject { out, secrets: false, .. } if out == &PathBuf::from("/backups/p/shop")));
-        assert!(plan.summary.contains("without secrets") && plan.summary.contains("events (recorded)"));
+        assert!(
+            plan.summary.contains("without secrets") && plan.summary.contains("events (recorded)")
+        );
     }
 }

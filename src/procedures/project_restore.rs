@@ -145,24 +145,41 @@ mod tests {
     fn verify_then_project_then_objects() {
         let plan = plan_project_restore(&facts());
         let titles: Vec<&str> = plan.steps.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(titles, ["Verify the export", "Create project shop", "Recreate the 12 objects"]);
+        assert_eq!(
+            titles,
+            [
+                "Verify the export",
+                "Create project shop",
+                "Recreate the 12 objects"
+            ]
+        );
     }
 
     #[test]
     fn a_dry_run_creates_nothing_and_checks_every_object_on_the_server() {
-        let plan = plan_project_restore(&ProjectRestoreFacts { dry_run: true, ..facts() });
+        let plan = plan_project_restore(&ProjectRestoreFacts {
+            dry_run: true,
+            ..facts()
+        });
         assert_eq!(plan.highest_risk(), Risk::ReadOnly);
         assert!(plan.steps.iter().all(|s| match &s.action {
-            Action::CreateProject { dry_run, .. } | Action::RestoreObjects { dry_run, .. } => *dry_run,
+            Action::CreateProject { dry_run, .. } | Action::RestoreObjects { dry_run, .. } =>
+                *dry_run,
             _ => true,
         }));
-        let preview = plan_project_restore(&ProjectRestoreFacts { preview: true, ..facts() });
+        let preview = plan_project_restore(&ProjectRestoreFacts {
+            preview: true,
+            ..facts()
+        });
         assert_eq!(preview.steps.len(), 4);
     }
 
     #[test]
     fn a_new_name_is_the_target_of_every_step() {
-        let plan = plan_project_restore(&ProjectRestoreFacts { target: "shop-copy".into(), ..facts() });
+        let plan = plan_project_restore(&ProjectRestoreFacts {
+            target: "shop-copy".into(),
+            ..facts()
+        });
         assert!(matches!(&plan.steps[2].action,
             Action::RestoreObjects { source, target, .. } if source == "shop" && target == "shop-copy"));
     }

@@ -40,7 +40,11 @@ pub async fn export_project(
     };
     let mut progress = |listed: crate::kube::KindListed| {
         if listed.objects > 0 {
-            say(events, index, format!("{namespace}: {} {}", listed.objects, listed.kind));
+            say(
+                events,
+                index,
+                format!("{namespace}: {} {}", listed.objects, listed.kind),
+            );
         }
         let _ = events.send(RunEvent::Progress {
             index,
@@ -51,10 +55,18 @@ pub async fn export_project(
     let manifest = crate::kube::export_project(&client, &request, &mut progress).await?;
     let contents = manifest.project.unwrap_or_default();
     for file in &contents.files {
-        say(events, index, format!("{:<20} {:>4} objects", file.name, file.objects));
+        say(
+            events,
+            index,
+            format!("{:<20} {:>4} objects", file.name, file.objects),
+        );
     }
     if !secrets {
-        say(events, index, "--no-secrets: secrets were not exported; secret.yaml is left out".into());
+        say(
+            events,
+            index,
+            "--no-secrets: secrets were not exported; secret.yaml is left out".into(),
+        );
     }
     let removed: u64 = contents.removed.values().sum();
     Ok(ActionResult::Done {
@@ -78,7 +90,8 @@ pub async fn create_project(
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
-    let summary = crate::kube::create_project(&client, name, &annotations, openshift, dry_run).await?;
+    let summary =
+        crate::kube::create_project(&client, name, &annotations, openshift, dry_run).await?;
     Ok(ActionResult::Done { summary })
 }
 
