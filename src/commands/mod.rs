@@ -4,6 +4,7 @@ mod backup;
 mod member;
 mod procedure;
 mod project;
+pub use project::{backups_dir, default_export_dir, plan_export_of, plan_restore};
 mod restore;
 
 pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
@@ -167,6 +168,29 @@ pub async fn plan_with(
                 confirm: crate::cli::ConfirmArgs::default(),
             };
             restore::plan_restore(connection, &args).await?
+        }
+        Procedure::ProjectExport => project::plan_export_everything().await?,
+        Procedure::ProjectRestore => {
+            let newest = crate::tui::find_exports(&backups_dir()?)
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    eyre!(
+                        "no project export under {}; make one with `lifeboat project export`",
+                        backups_dir()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default()
+                    )
+                })?;
+            plan_restore(&crate::cli::ProjectRestoreArgs {
+                from: newest.path,
+                rename: None,
+                existing: crate::kube::ExistingPolicy::Skip,
+                preview: true,
+                yes: false,
+                dry_run: false,
+            })
+            .await?
         }
     })
 }

@@ -58,6 +58,50 @@ pub fn split_kinds(
     Ok((kinds, excluded))
 }
 
+/// The TUI's and `lifeboat plan project-export`'s default: every project that is not the
+/// cluster's own, every kind but the regenerated ones, into a new folder of the backups dir.
+pub async fn plan_export_everything() -> Result<Plan> {
+    let (client, _) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
+    let namespaces = crate::kube::list_objects(
+        &client,
+        None,
+        &KindRef::new("", "v1", "Namespace", "namespaces"),
+    )
+    .await
+    .map_err(|e| eyre!(e))?;
+    let projects: Vec<String> = namespaces
+        .iter()
+        .filter_map(|n| n["metadata"]["name"].as_str())
+        .filter(|n| !crate::kube::is_system_namespace(n))
+        .map(String::from)
+        .collect();
+    plan_export(&ProjectExportArgs {
+        projects,
+        out: default_export_dir()?,
+        kinds: None,
+        no_secrets: false,
+        confirm: ConfirmArgs::default(),
+    })
+    .await
+}
+
+/// The plan for the choices of the TUI's pickers.
+pub async fn plan_export_of(
+    projects: Vec<String>,
+    kinds: Vec<KindRef>,
+    excluded: BTreeMap<String, String>,
+) -> Result<Plan> {
+    let (_, server) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
+    Ok(plan_project_export(&ProjectExportFacts {
+        projects,
+        kinds,
+        excluded,
+        secrets: true,
+        out: default_export_dir()?,
+        server,
+    }))
+}
+
 pub async fn plan_export(args: &ProjectExportArgs) -> Result<Plan> {
     let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
     let (client, server) = crate::kube::connect().await.map_err(|e| eyre!(e))?;

@@ -44,13 +44,19 @@ pub enum Procedure {
     ClusterBackup,
     /// A verified bundle back into a single-member cluster, keeping what it replaces.
     ClusterRestore,
+    /// Projects exported over the API, cleaned so that they can be created again.
+    ProjectExport,
+    /// A project recreated from its export, in an order that works.
+    ProjectRestore,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 3] = [
+    pub const ALL: [Procedure; 5] = [
         Procedure::HealthCheck,
         Procedure::ClusterBackup,
         Procedure::ClusterRestore,
+        Procedure::ProjectExport,
+        Procedure::ProjectRestore,
     ];
 
     pub fn title(self) -> &'static str {
@@ -58,6 +64,8 @@ impl Procedure {
             Procedure::HealthCheck => "Health check",
             Procedure::ClusterBackup => "Cluster backup",
             Procedure::ClusterRestore => "Cluster restore",
+            Procedure::ProjectExport => "Project export",
+            Procedure::ProjectRestore => "Project restore",
         }
     }
 
@@ -76,6 +84,20 @@ impl Procedure {
             }
             Procedure::ClusterRestore => {
                 "Restores the newest cluster backup bundle onto a single-member cluster: verifies it                  first, puts the certificates back (keeping the ones they replace), stops etcd, keeps                  the data directory as *.orig, restores, starts etcd and checks revision and keys                  against the bundle. From the command line: `lifeboat restore cluster --from BUNDLE`."
+            }
+            Procedure::ProjectExport => {
+                "Pick projects and kinds; each project is exported into its own folder with the \
+                 procedure's files (project.yaml, rolebindings.yaml, serviceaccount.yaml, \
+                 secret.yaml 0600, pvc.yaml) and a manifest, cleaned of what the cluster assigned \
+                 (uids, versions, status, cluster IPs, bound volumes, token secrets) so that \
+                 `create -f` works again. From the command line: `lifeboat project export`."
+            }
+            Procedure::ProjectRestore => {
+                "Pick an export; it is verified, the project is created, then secrets, service \
+                 accounts, PVCs, role bindings and the rest in dependency order, one object at a \
+                 time. Expected failures (the project's own service accounts, controller-owned \
+                 pods) are told apart from real ones. From the command line: `lifeboat project \
+                 restore --from DIR`."
             }
         }
     }

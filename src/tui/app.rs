@@ -14,6 +14,10 @@ pub enum Screen {
     Welcome,
     Dashboard,
     Wizard,
+    /// Projects, then kinds, for an export.
+    ProjectPicker,
+    /// Project exports, for a restore.
+    BackupPicker,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +41,7 @@ pub struct Wizard {
     /// The latest progress of a long step: `(step, done, total, when the step started)`.
     pub progress: Option<Progress>,
     /// Each object of a project restore and what became of it, for the results table.
-    pub objects: Vec<crate::kube::ObjectOutcome>,
+    pub objects: Vec<(usize, crate::kube::ObjectOutcome)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -91,6 +95,8 @@ pub struct App {
     pub menu_selected: usize,
     pub help_open: bool,
     pub wizard: Option<Wizard>,
+    pub project_picker: super::ProjectPicker,
+    pub backup_picker: super::BackupPicker,
     /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
     pub notice: Option<String>,
     pub sandbox_dir: PathBuf,
@@ -127,6 +133,8 @@ impl App {
             menu_selected: 0,
             help_open: false,
             wizard: None,
+            project_picker: super::ProjectPicker::default(),
+            backup_picker: super::BackupPicker::default(),
             notice: None,
             sandbox_dir,
             sandbox_starting: false,

@@ -5,6 +5,8 @@
 mod app;
 mod event_loop;
 mod msg;
+mod project;
+mod project_tasks;
 mod terminal;
 mod update;
 pub mod view;
@@ -12,5 +14,8 @@ pub mod view;
 pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
 pub use event_loop::{run, run_wizard};
 pub use msg::{Effect, Msg};
+pub use project::{
+    BackupEntry, BackupPicker, PickerStage, ProjectCatalog, ProjectPicker, find_exports,
+};
 pub use terminal::install_panic_hook;
 pub use update::update;

@@ -20,6 +20,8 @@ pub enum Msg {
     Run(RunEvent),
     Confirm(Box<ConfirmRequest>),
     SandboxReady(Result<ConnectionSettings, String>),
+    ProjectsLoaded(Result<super::ProjectCatalog, String>),
+    BackupsLoaded(Result<Vec<super::BackupEntry>, String>),
 }
 
 /// Work that `update` asks the event loop to start; `update` itself never does I/O.
@@ -29,5 +31,19 @@ pub enum Effect {
     StartSandbox,
     RefreshNow,
     SetRefreshInterval(Duration),
+    /// Ask the cluster for its projects and kinds (the project picker).
+    LoadProjects,
+    /// Look for project exports (the restore picker).
+    LoadBackups,
+    StartProjectExport {
+        projects: Vec<String>,
+        kinds: Vec<crate::kube::KindRef>,
+        excluded: std::collections::BTreeMap<String, String>,
+    },
+    StartProjectRestore {
+        from: std::path::PathBuf,
+        rename: Option<String>,
+        preview: bool,
+    },
     Quit,
 }

@@ -48,6 +48,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 vec![]
             }
         },
+        Msg::ProjectsLoaded(result) => {
+            match result {
+                Ok(catalog) => app.project_picker.loaded(catalog),
+                Err(error) => app.project_picker.error = Some(error),
+            }
+            vec![]
+        }
+        Msg::BackupsLoaded(result) => {
+            match result {
+                Ok(entries) => app.backup_picker.entries = Some(entries),
+                Err(error) => app.backup_picker.error = Some(error),
+            }
+            vec![]
+        }
         Msg::SandboxReady(result) => {
             app.sandbox_starting = false;
             match result {
@@ -92,7 +106,7 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             };
             set_progress(wizard, index, unit, done, total)
         }
-        RunEvent::Object { outcome, .. } => wizard.objects.push(outcome),
+        RunEvent::Object { index, outcome } => wizard.objects.push((index, outcome)),
         RunEvent::CatchUp {
             index,
             applied,
@@ -170,6 +184,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         },
         Screen::Dashboard => on_dashboard_key(app, key),
         Screen::Wizard => on_wizard_key(app, key),
+        Screen::ProjectPicker => app.project_picker.on_key(key).unwrap_or_else(|| {
+            app.screen = Screen::Dashboard;
+            vec![]
+        }),
+        Screen::BackupPicker => app.backup_picker.on_key(key).unwrap_or_else(|| {
+            app.screen = Screen::Dashboard;
+            vec![]
+        }),
     }
 }
 
@@ -190,6 +212,17 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Some(wizard) if wizard.is_running() => {
                 app.screen = Screen::Wizard;
                 vec![]
+            }
+            // The project procedures start with a choice: what to export, what to restore.
+            _ if app.selected_procedure() == Procedure::ProjectExport => {
+                app.project_picker = super::ProjectPicker::default();
+                app.screen = Screen::ProjectPicker;
+                vec![Effect::LoadProjects]
+            }
+            _ if app.selected_procedure() == Procedure::ProjectRestore => {
+                app.backup_picker = super::BackupPicker::default();
+                app.screen = Screen::BackupPicker;
+                vec![Effect::LoadBackups]
             }
             _ => vec![Effect::StartPlan(app.selected_procedure())],
         },

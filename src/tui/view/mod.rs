@@ -3,6 +3,8 @@
 mod dashboard;
 mod format;
 mod help;
+mod pickers;
+mod results;
 mod welcome;
 mod wizard;
 
@@ -27,6 +29,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Welcome => welcome::draw(frame, body, app),
         Screen::Dashboard => dashboard::draw(frame, body, app),
         Screen::Wizard => wizard::draw(frame, body, app),
+        Screen::ProjectPicker => pickers::draw_projects(frame, body, app),
+        Screen::BackupPicker => pickers::draw_backups(frame, body, app),
     }
     if let Some(text) = &app.notice {
         frame.render_widget(
@@ -69,6 +73,31 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("+/-", "refresh rate"),
                 ("?", "help"),
                 ("q", "quit"),
+            ],
+            Screen::ProjectPicker if app.project_picker.stage == crate::tui::PickerStage::Kinds => {
+                &[
+                    ("↑↓", "select"),
+                    ("Space", "take/leave kind"),
+                    ("Enter", "export"),
+                    ("Esc", "back to projects"),
+                ]
+            }
+            Screen::ProjectPicker => &[
+                ("type", "filter"),
+                ("↑↓", "select"),
+                ("Space", "choose"),
+                ("Enter", "kinds"),
+                ("Esc", "clear filter / back"),
+            ],
+            Screen::BackupPicker if app.backup_picker.editing_name => {
+                &[("type", "new project name"), ("Enter", "done")]
+            }
+            Screen::BackupPicker => &[
+                ("↑↓", "select"),
+                ("n", "restore as"),
+                ("p", "dry run first"),
+                ("Enter", "restore"),
+                ("Esc", "back"),
             ],
             Screen::Wizard => {
                 if app.wizard.as_ref().is_some_and(|w| w.pending.is_some()) {
