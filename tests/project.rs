@@ -351,3 +351,144 @@ fn a_dry_run_checks_everything_on_the_server_and_creates_nothing() {
         text(&existing)
     );
 }
+
+mod screens {
+    //! The pickers and the results table as TestBackend frames (insta snapshots).
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use lifeboat::kube::{KindRef, ObjectOutcome, ObjectResult, ProjectSummary};
+    use lifeboat::procedures::{ProjectRestoreFacts, plan_project_restore};
+    use lifeboat::run::RunEvent;
+    use lifeboat::tui::{App, BackupEntry, Msg, ProjectCatalog, Screen, update, view};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn render(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(130, 30)).expect("test terminal");
+        terminal.draw(|frame| view::draw(frame, app)).expect("draws");
+        terminal.backend().to_string()
+    }
+
+    fn key(app: &mut App, code: KeyCode) {
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn app_at_menu(entry: &str) -> App {
+        let mut app = App::new(None, "/tmp/sb".into(), jiff::Timestamp::from_second(1_790_000_000).expect("time"));
+        app.screen = Screen::Dashboard;
+        app.menu_selected = lifeboat::procedures::Procedure::ALL
+            .iter()
+            .position(|p| p.title() == entry)
+            .expect("in the menu");
+        key(&mut app, KeyCode::Enter);
+        app
+    }
+
+    fn catalog() -> ProjectCatalog {
+        let project = |name: &str, display: &str, counts: &[(&str, u64)]| ProjectSummary {
+            name: name.into(),
+            display_name: display.into(),
+            counts: counts.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+        };
+        ProjectCatalog {
+            projects: vec![
+                project("ci", "Continuous integration", &[("DeploymentConfig", 1), ("Service", 2), ("Route", 1)]),
+                project("shop", "Shop", &[("Deployment", 2), ("ConfigMap", 2), ("Secret", 2)]),
+                project("shop-staging", "", &[("Deployment", 1)]),
+            ],
+            kinds: vec![
+                KindRef::new("", "v1", "ConfigMap", "configmaps"),
+                KindRef::new("", "v1", "Endpoints", "endpoints"),
+                KindRef::new("", "v1", "Event", "events"),
+                KindRef::new("apps", "v1", "Deployment", "deployments"),
+                KindRef::new("example.com", "v1", "Widget", "widgets"),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_project_picker_filters_as_you_type_and_chooses_several() {
+        let mut app = app_at_menu("Project export");
+        assert_eq!(app.screen, Screen::ProjectPicker);
+        update(&mut app, Msg::ProjectsLoaded(Ok(catalog())));
+        key(&mut app, KeyCode::Char(' '));
+        for c in "shop".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Char(' '));
+        let frame = render(&app);
+        assert!(frame.contains("[x] shop") && !frame.contains("Continuous"), "{frame}");
+        insta::assert_snapshot!(frame);
+    }
+
+    #[test]
+    fn the_kind_picker_shows_each_exclusion_and_toggles_it() {
+        let mut app = app_at_menu("Project export");
+        update(&mut app, Msg::ProjectsLoaded(Ok(catalog())));
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Char(' '));
+        let frame = render(&app);
+        assert!(frame.contains("left out: events are recorded"), "{frame}");
+        assert!(frame.contains("taken, although endpoints"), "{frame}");
+        insta::assert_snapshot!(frame);
+        key(&mut app, KeyCode::Enter);
+    }
+
+    #[test]
+    fn the_export_picker_lists_exports_with_their_manifests() {
+        let mut app = app_at_menu("Project restore");
+        assert_eq!(app.screen, Screen::BackupPicker);
+        update(
+            &mut app,
+            Msg::BackupsLoaded(Ok(vec![BackupEntry {
+                path: "/var/lib/lifeboat/backups/projects-20260901-101500/shop".into(),
+                namespace: "shop".into(),
+                created: "2026-09-01T10:15:02.123Z".into(),
+                objects: 17,
+                secrets: true,
+            }])),
+        );
+        key(&mut app, KeyCode::Char('n'));
+        for c in "shop-copy".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.backup_picker.new_name().as_deref(), Some("shop-copy"));
+        insta::assert_snapshot!(render(&app));
+    }
+
+    #[test]
+    fn the_results_table_tells_expected_from_real_failures() {
+        let mut app = app_at_menu("Health check");
+        let plan = plan_project_restore(&ProjectRestoreFacts {
+            from: "/backups/shop".into(),
+            source: "shop".into(),
+            target: "shop".into(),
+            annotations: Default::default(),
+            openshift: true,
+            existing: lifeboat::kube::ExistingPolicy::Skip,
+            preview: false,
+            dry_run: false,
+            objects: 5,
+        });
+        update(&mut app, Msg::PlanReady(plan));
+        update(&mut app, Msg::Run(RunEvent::StepStarted { index: 2 }));
+        let results = [
+            ("Secret", "db-credentials", ObjectResult::Created),
+            ("ServiceAccount", "default", ObjectResult::Expected { reason: "every project gets this service account by itself".into() }),
+            ("ConfigMap", "Shop_Config", ObjectResult::Failed { reason: "ConfigMap \"Shop_Config\" is invalid: metadata.name: Invalid value".into() }),
+            ("Service", "web", ObjectResult::Exists { updated: false }),
+            ("Pod", "web-5d9c7b-x2x8k", ObjectResult::Expected { reason: "owned by ReplicaSet/web-5d9c7b: its controller makes it again".into() }),
+        ];
+        for (kind, name, result) in results {
+            update(&mut app, Msg::Run(RunEvent::Object {
+                index: 2,
+                outcome: ObjectOutcome { kind: kind.into(), namespace: "shop".into(), name: name.into(), result },
+            }));
+        }
+        let frame = render(&app);
+        assert!(frame.contains("1 created, 1 already existed (skipped), 2 expected failures, 1 FAILED"), "{frame}");
+        insta::assert_snapshot!(frame);
+    }
+}
