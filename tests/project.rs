@@ -365,7 +365,9 @@ mod screens {
 
     fn render(app: &App) -> String {
         let mut terminal = Terminal::new(TestBackend::new(130, 30)).expect("test terminal");
-        terminal.draw(|frame| view::draw(frame, app)).expect("draws");
+        terminal
+            .draw(|frame| view::draw(frame, app))
+            .expect("draws");
         terminal.backend().to_string()
     }
 
@@ -374,7 +376,11 @@ mod screens {
     }
 
     fn app_at_menu(entry: &str) -> App {
-        let mut app = App::new(None, "/tmp/sb".into(), jiff::Timestamp::from_second(1_790_000_000).expect("time"));
+        let mut app = App::new(
+            None,
+            "/tmp/sb".into(),
+            jiff::Timestamp::from_second(1_790_000_000).expect("time"),
+        );
         app.screen = Screen::Dashboard;
         app.menu_selected = lifeboat::procedures::Procedure::ALL
             .iter()
@@ -392,8 +398,16 @@ mod screens {
         };
         ProjectCatalog {
             projects: vec![
-                project("ci", "Continuous integration", &[("DeploymentConfig", 1), ("Service", 2), ("Route", 1)]),
-                project("shop", "Shop", &[("Deployment", 2), ("ConfigMap", 2), ("Secret", 2)]),
+                project(
+                    "ci",
+                    "Continuous integration",
+                    &[("DeploymentConfig", 1), ("Service", 2), ("Route", 1)],
+                ),
+                project(
+                    "shop",
+                    "Shop",
+                    &[("Deployment", 2), ("ConfigMap", 2), ("Secret", 2)],
+                ),
                 project("shop-staging", "", &[("Deployment", 1)]),
             ],
             kinds: vec![
@@ -417,7 +431,10 @@ mod screens {
         }
         key(&mut app, KeyCode::Char(' '));
         let frame = render(&app);
-        assert!(frame.contains("[x] shop") && !frame.contains("Continuous"), "{frame}");
+        assert!(
+            frame.contains("[x] shop") && !frame.contains("Continuous"),
+            "{frame}"
+        );
         insta::assert_snapshot!(frame);
     }
 
@@ -476,19 +493,49 @@ mod screens {
         update(&mut app, Msg::Run(RunEvent::StepStarted { index: 2 }));
         let results = [
             ("Secret", "db-credentials", ObjectResult::Created),
-            ("ServiceAccount", "default", ObjectResult::Expected { reason: "every project gets this service account by itself".into() }),
-            ("ConfigMap", "Shop_Config", ObjectResult::Failed { reason: "ConfigMap \"Shop_Config\" is invalid: metadata.name: Invalid value".into() }),
+            (
+                "ServiceAccount",
+                "default",
+                ObjectResult::Expected {
+                    reason: "every project gets this service account by itself".into(),
+                },
+            ),
+            (
+                "ConfigMap",
+                "Shop_Config",
+                ObjectResult::Failed {
+                    reason: "ConfigMap \"Shop_Config\" is invalid: metadata.name: Invalid value"
+                        .into(),
+                },
+            ),
             ("Service", "web", ObjectResult::Exists { updated: false }),
-            ("Pod", "web-5d9c7b-x2x8k", ObjectResult::Expected { reason: "owned by ReplicaSet/web-5d9c7b: its controller makes it again".into() }),
+            (
+                "Pod",
+                "web-5d9c7b-x2x8k",
+                ObjectResult::Expected {
+                    reason: "owned by ReplicaSet/web-5d9c7b: its controller makes it again".into(),
+                },
+            ),
         ];
         for (kind, name, result) in results {
-            update(&mut app, Msg::Run(RunEvent::Object {
-                index: 2,
-                outcome: ObjectOutcome { kind: kind.into(), namespace: "shop".into(), name: name.into(), result },
-            }));
+            update(
+                &mut app,
+                Msg::Run(RunEvent::Object {
+                    index: 2,
+                    outcome: ObjectOutcome {
+                        kind: kind.into(),
+                        namespace: "shop".into(),
+                        name: name.into(),
+                        result,
+                    },
+                }),
+            );
         }
         let frame = render(&app);
-        assert!(frame.contains("1 created, 1 already existed (skipped), 2 expected failures, 1 FAILED"), "{frame}");
+        assert!(
+            frame.contains("1 created, 1 already existed (skipped), 2 expected failures, 1 FAILED"),
+            "{frame}"
+        );
         insta::assert_snapshot!(frame);
     }
 }
