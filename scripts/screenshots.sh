@@ -24,6 +24,36 @@ shot() { # name, seconds to wait first, tmux session (default: the dashboard's)
   tmux -L $sock capture-pane -e -p -t "${3:-shots}" | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
   echo "screenshots/$1.png"
 }
+# Project export and restore (`scripts/screenshots.sh project` makes only these): the
+# pickers, the export done, the restore picker and the results table after the project was
+# deleted.
+project_shots() {
+  tmux -L $sock new-session -d -s project -x $W -y $H \
+    "env KUBECONFIG=$KUBECONFIG ETCDCTL_ENDPOINTS=$ETCDCTL_ENDPOINTS ETCDCTL_CACERT=$ETCDCTL_CACERT ETCDCTL_CERT=$ETCDCTL_CERT ETCDCTL_KEY=$ETCDCTL_KEY XDG_STATE_HOME=$XDG_STATE_HOME XDG_DATA_HOME=$XDG_DATA_HOME $bin"
+  sleep 2
+  for _ in 1 2 3; do tmux -L $sock send-keys -t project Down; sleep 0.2; done
+  tmux -L $sock send-keys -t project Enter; sleep 2
+  tmux -L $sock send-keys -t project Space; sleep 0.2
+  tmux -L $sock send-keys -t project s h; sleep 0.3
+  tmux -L $sock send-keys -t project Space
+  shot project-picker 1 project
+  tmux -L $sock send-keys -t project Enter
+  shot project-kinds 1 project
+  tmux -L $sock send-keys -t project Enter; sleep 2
+  for _ in 1 2; do tmux -L $sock send-keys -t project y; sleep 1.5; done
+  shot project-export-done 1 project
+  kubectl delete namespace shop >/dev/null
+  tmux -L $sock send-keys -t project Escape; sleep 0.5
+  tmux -L $sock send-keys -t project Down; sleep 0.3
+  tmux -L $sock send-keys -t project Enter
+  shot project-restore-picker 1.5 project
+  tmux -L $sock send-keys -t project Enter; sleep 2
+  for _ in 1 2 3 4; do tmux -L $sock send-keys -t project y; sleep 1.5; done
+  shot project-restore-results 1 project
+  tmux -L $sock send-keys -t project q
+}
+if [[ "${1:-}" == project ]]; then project_shots; exit 0; fi
+
 tmux -L $sock new-session -d -s shots -x $W -y $H \
   "env ETCDCTL_ENDPOINTS=$ETCDCTL_ENDPOINTS ETCDCTL_CACERT=$ETCDCTL_CACERT ETCDCTL_CERT=$ETCDCTL_CERT ETCDCTL_KEY=$ETCDCTL_KEY XDG_STATE_HOME=$XDG_STATE_HOME $bin"
 shot dashboard 3
@@ -90,4 +120,6 @@ for _ in 1 2 3 4; do tmux -L $sock send-keys -t restore y; sleep 1.5; done
 shot restore-done 2 restore
 tmux -L $sock send-keys -t restore q
 "$bin" sandbox down --dir "$work/solo" >/dev/null
+
+project_shots
 scripts/screenshots_appdata.sh

@@ -95,6 +95,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AppDataCommand,
     },
+    /// Project export and restore over the Kubernetes API (the kubeconfig of KUBECONFIG)
+    Project {
+        #[command(subcommand)]
+        command: ProjectCommand,
+    },
     /// Member recovery: replace a failed etcd host without downtime
     Member {
         #[command(subcommand)]
@@ -405,6 +410,33 @@ pub struct AppDataBackupArgs {
     pub confirm: ConfirmArgs,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Export projects, cleaned so that they can be created again, one folder each
+    Export(ProjectExportArgs),
+    /// Recreate a project from its export, in an order that works
+    Restore(ProjectRestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectExportArgs {
+    /// The projects (namespaces) to export
+    #[arg(required = true, value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    /// Where the exports go: one folder per project, DIR/PROJECT
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only these kinds (`deployments`, `deployments.apps`, `Deployment`); by default every
+    /// listable kind except those the cluster regenerates
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub kinds: Option<Vec<String>>,
+    /// Leave secrets out (no secret.yaml)
+    #[arg(long)]
+    pub no_secrets: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct AppDataRestoreArgs {
     #[command(flatten)]
@@ -420,4 +452,26 @@ pub struct AppDataRestoreArgs {
     pub timeout: u64,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectRestoreArgs {
+    /// The export of one project, DIR/PROJECT as `project export` wrote it
+    #[arg(long = "from", value_name = "DIR")]
+    pub from: PathBuf,
+    /// Restore into this project instead of the exported one's name
+    #[arg(long = "as", value_name = "NEW_NAME")]
+    pub rename: Option<String>,
+    /// What to do with objects that already exist
+    #[arg(long, value_enum, default_value_t = crate::kube::ExistingPolicy::Skip)]
+    pub existing: crate::kube::ExistingPolicy,
+    /// Check every object with a server-side dry run before creating any
+    #[arg(long)]
+    pub preview: bool,
+    /// Run every step without asking
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
+    /// Only a server-side dry run of the project and every object: nothing is created
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -60,6 +60,9 @@ pub struct Manifest {
     pub identity: BundleIdentity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotStats>,
+    /// What a project export holds: counts, kinds, what cleaning removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<super::ProjectContents>,
     pub files: Vec<FileEntry>,
 }
 
@@ -131,6 +134,17 @@ pub fn seal(
     identity: BundleIdentity,
     snapshot: Option<SnapshotStats>,
 ) -> Result<Manifest> {
+    seal_with(staging, out, identity, snapshot, None)
+}
+
+/// [`seal`], with a project export's contents in the manifest.
+pub fn seal_with(
+    staging: &Path,
+    out: &Path,
+    identity: BundleIdentity,
+    snapshot: Option<SnapshotStats>,
+    project: Option<super::ProjectContents>,
+) -> Result<Manifest> {
     use std::os::unix::fs::PermissionsExt;
     if out.exists() {
         bail!(
@@ -176,6 +190,7 @@ pub fn seal(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         identity,
         snapshot,
+        project,
         files,
     };
     let json = serde_json::to_vec_pretty(&manifest).wrap_err("serializing the manifest")?;

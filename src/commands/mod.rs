@@ -4,9 +4,11 @@ pub mod appdata;
 mod backup;
 mod member;
 mod procedure;
+mod project;
+pub use project::{backups_dir, default_export_dir, plan_export_of, plan_restore};
 mod restore;
 
-pub use procedure::{command_line, describe_catch_up, describe_progress};
+pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
 mod profile;
 mod sandbox;
 mod status;
@@ -64,6 +66,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             .await
         }
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
+        Some(Command::Project { command }) => project::dispatch(command).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,
@@ -167,6 +170,29 @@ pub async fn plan_with(
                 confirm: crate::cli::ConfirmArgs::default(),
             };
             restore::plan_restore(connection, &args).await?
+        }
+        Procedure::ProjectExport => project::plan_export_everything().await?,
+        Procedure::ProjectRestore => {
+            let newest = crate::tui::find_exports(&backups_dir()?)
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    eyre!(
+                        "no project export under {}; make one with `lifeboat project export`",
+                        backups_dir()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default()
+                    )
+                })?;
+            plan_restore(&crate::cli::ProjectRestoreArgs {
+                from: newest.path,
+                rename: None,
+                existing: crate::kube::ExistingPolicy::Skip,
+                preview: true,
+                yes: false,
+                dry_run: false,
+            })
+            .await?
         }
     })
 }

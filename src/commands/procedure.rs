@@ -38,7 +38,7 @@ pub async fn run_plan(
 }
 
 /// Runs a plan headless; `etcd` is the cluster its native etcd actions talk to, `None` for
-/// plans that have none (application data).
+/// plans that have none (application data, project export and restore).
 pub async fn run_plan_on(
     plan: Plan,
     etcd: Option<crate::connection::Endpoints>,
@@ -163,7 +163,30 @@ impl ProgressPrinter {
     }
 }
 
+/// Steps whose progress counts kinds or objects rather than bytes.
+pub fn counts_items(plan: &Plan, index: usize) -> bool {
+    plan.steps.get(index).is_some_and(|step| {
+        matches!(
+            step.action,
+            Action::ExportProject { .. } | Action::RestoreObjects { .. }
+        )
+    })
+}
+
 impl ProgressPrinter {
+    /// "12/30", a line per second and the last one.
+    fn show_items(&mut self, done: u64, total: Option<u64>) {
+        let now = std::time::Instant::now();
+        let too_soon = self
+            .last
+            .is_some_and(|last| now.duration_since(last).as_secs_f64() < 1.0);
+        if total != Some(done) && too_soon {
+            return;
+        }
+        self.last = Some(now);
+        println!("  ↻ {done}/{}", total.map_or("?".into(), |t| t.to_string()));
+    }
+
     /// A line per second while a new member catches up, and the last one.
     fn show_catch_up(&mut self, applied: u64, leader: u64) {
         let now = std::time::Instant::now();
@@ -205,7 +228,25 @@ pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Dura
 
 fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
     match event {
+        RunEvent::Progress { index, done, total } if counts_items(plan, *index) => {
+            progress.show_items(*done, *total)
+        }
         RunEvent::Progress { done, total, .. } => progress.show(*done, *total),
+        RunEvent::Object { outcome, .. } => println!(
+            "  {} {:<22} {} {}{}",
+            match outcome.result {
+                crate::kube::ObjectResult::Failed { .. } => "✗",
+                crate::kube::ObjectResult::Expected { .. } => "○",
+                _ => "✓",
+            },
+            outcome.result.label(),
+            outcome.kind,
+            outcome.name,
+            match outcome.result.detail() {
+                "" => String::new(),
+                detail => format!(": {detail}"),
+            }
+        ),
         RunEvent::CatchUp {
             applied, leader, ..
         } => progress.show_catch_up(*applied, *leader),

@@ -1,5 +1,31 @@
-//! A thin layer over `kube`: for now, the one-glance summary of the Kubernetes API that the
-//! dashboard shows beside etcd.
+//! A thin layer over `kube`: the one-glance summary of the Kubernetes API that the dashboard
+//! shows beside etcd, and project export and restore: discovery of every listable namespaced
+//! kind (`kinds`), export with the cluster-owned fields stripped (`clean`, `export`), and
+//! restore in dependency order (`order`, `restore`, `classify`).
+
+mod classify;
+pub mod clean;
+mod client;
+mod export;
+mod files;
+mod kinds;
+mod order;
+mod projects;
+mod restore;
+
+pub use classify::{ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create};
+pub use client::{connect, describe_error, serves_projects};
+pub use export::{ExportRequest, KindListed, export_project, list_objects};
+pub use files::{file_for, mode_for, read_objects, render_list};
+pub use kinds::{
+    DUPLICATE_GROUPS, KindRef, REGENERATED, choose_kinds, default_exclusion,
+    discover_namespaced_kinds,
+};
+pub use order::restore_rank;
+pub use projects::{ProjectSummary, is_system_namespace, list_projects};
+pub use restore::{
+    ExistingPolicy, RestoreRequest, create_project, load_export, rename_namespace, restore_objects,
+};
 
 pub mod pod_copy;
 pub mod pod_tar;

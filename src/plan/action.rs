@@ -270,6 +270,34 @@ pub enum Action {
     StartEtcd(EtcdStart),
     /// Application data: copies through a pod's exec stream, and the restart after a restore.
     AppData(super::AppDataAction),
+    /// Lists every kind of `kinds` in `namespace`, cleans each object (`kube::clean`) and
+    /// writes the procedure's files with a manifest into the bundle `out` (assembled as
+    /// `OUT.partial`, removed on failure). Progress per kind.
+    ExportProject {
+        namespace: String,
+        kinds: Vec<crate::kube::KindRef>,
+        /// Kinds left out, with the reason, for the manifest.
+        excluded: std::collections::BTreeMap<String, String>,
+        secrets: bool,
+        out: PathBuf,
+    },
+    /// Creates a project: a `ProjectRequest` on OpenShift, a `Namespace` elsewhere, with the
+    /// export's display name and description. One that exists already is not a failure.
+    CreateProject {
+        name: String,
+        annotations: std::collections::BTreeMap<String, String>,
+        openshift: bool,
+        dry_run: bool,
+    },
+    /// Creates every object of the export `from` in `target` (renamed from `source` when they
+    /// differ), in dependency order, one at a time; fails when any object really failed.
+    RestoreObjects {
+        from: PathBuf,
+        source: String,
+        target: String,
+        existing: crate::kube::ExistingPolicy,
+        dry_run: bool,
+    },
 }
 
 /// What [`Action::WaitForEtcd`] waits for.

@@ -266,6 +266,66 @@ impl Plan {
                     conf.display()
                 ),
             },
+            Action::ExportProject {
+                namespace,
+                kinds,
+                secrets,
+                out,
+                ..
+            } => format!(
+                "kubectl get {} -n {} -o yaml > {}/{{project,{}serviceaccount,pvc,rolebindings}}.yaml   (native; cleaned, {} kinds)",
+                if kinds.len() > 4 {
+                    format!(
+                        "{},... ",
+                        kinds
+                            .iter()
+                            .take(4)
+                            .map(|k| k.key())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                    .trim_end()
+                    .to_string()
+                } else {
+                    kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(",")
+                },
+                shell_join([namespace]),
+                shell_join([path_arg(out)]),
+                if *secrets { "secret," } else { "" },
+                kinds.len()
+            ),
+            Action::CreateProject {
+                name,
+                openshift,
+                dry_run,
+                ..
+            } => format!(
+                "{} {}{}",
+                if *openshift {
+                    "oc new-project"
+                } else {
+                    "kubectl create namespace"
+                },
+                shell_join([name]),
+                if *dry_run { " --dry-run=server" } else { "" }
+            ),
+            Action::RestoreObjects {
+                from,
+                source,
+                target,
+                dry_run,
+                ..
+            } => format!(
+                "kubectl create{} -n {} -f {}/secret.yaml -f serviceaccount.yaml -f pvc.yaml -f rolebindings.yaml -f project.yaml   (native; one object at a time in dependency order{})",
+                if *dry_run { " --dry-run=server" } else { "" },
+                shell_join([target]),
+                shell_join([path_arg(from)]),
+                if source != target {
+                    format!(", moved from {source} to {target}")
+                } else {
+                    String::new()
+                }
+            ),
             Action::CompareWithBundle { revision, keys } => format!(
                 "{}   (native; expect revision {revision}{})",
                 shell_join(

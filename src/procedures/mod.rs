@@ -9,6 +9,8 @@ mod health_check;
 mod member_input;
 mod member_join;
 mod member_replace;
+mod project_export;
+mod project_restore;
 
 pub use app_data_backup::{
     APP_DATA_KIND, APP_DATA_RECORD, AppDataBackupFacts, AppDataRecord, plan_app_data_backup,
@@ -34,6 +36,9 @@ pub use member_replace::{
     choose_join_path, plan_member_replace, render_new_member_conf,
 };
 
+pub use project_export::{ProjectExportFacts, plan_project_export};
+pub use project_restore::{ProjectRestoreFacts, plan_project_restore};
+
 use serde::Serialize;
 
 /// The procedures lifeboat can plan and run, as shown in the menu and taken by `lifeboat plan`.
@@ -46,13 +51,19 @@ pub enum Procedure {
     ClusterBackup,
     /// A verified bundle back into a single-member cluster, keeping what it replaces.
     ClusterRestore,
+    /// Projects exported over the API, cleaned so that they can be created again.
+    ProjectExport,
+    /// A project recreated from its export, in an order that works.
+    ProjectRestore,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 3] = [
+    pub const ALL: [Procedure; 5] = [
         Procedure::HealthCheck,
         Procedure::ClusterBackup,
         Procedure::ClusterRestore,
+        Procedure::ProjectExport,
+        Procedure::ProjectRestore,
     ];
 
     pub fn title(self) -> &'static str {
@@ -60,6 +71,8 @@ impl Procedure {
             Procedure::HealthCheck => "Health check",
             Procedure::ClusterBackup => "Cluster backup",
             Procedure::ClusterRestore => "Cluster restore",
+            Procedure::ProjectExport => "Project export",
+            Procedure::ProjectRestore => "Project restore",
         }
     }
 
@@ -78,6 +91,20 @@ impl Procedure {
             }
             Procedure::ClusterRestore => {
                 "Restores the newest cluster backup bundle onto a single-member cluster: verifies it                  first, puts the certificates back (keeping the ones they replace), stops etcd, keeps                  the data directory as *.orig, restores, starts etcd and checks revision and keys                  against the bundle. From the command line: `lifeboat restore cluster --from BUNDLE`."
+            }
+            Procedure::ProjectExport => {
+                "Pick projects and kinds; each project is exported into its own folder with the \
+                 procedure's files (project.yaml, rolebindings.yaml, serviceaccount.yaml, \
+                 secret.yaml 0600, pvc.yaml) and a manifest, cleaned of what the cluster assigned \
+                 (uids, versions, status, cluster IPs, bound volumes, token secrets) so that \
+                 `create -f` works again. From the command line: `lifeboat project export`."
+            }
+            Procedure::ProjectRestore => {
+                "Pick an export; it is verified, the project is created, then secrets, service \
+                 accounts, PVCs, role bindings and the rest in dependency order, one object at a \
+                 time. Expected failures (the project's own service accounts, controller-owned \
+                 pods) are told apart from real ones. From the command line: `lifeboat project \
+                 restore --from DIR`."
             }
         }
     }

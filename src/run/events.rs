@@ -70,6 +70,11 @@ pub enum RunEvent {
         applied: u64,
         leader: u64,
     },
+    /// One object of a project restore and what became of it.
+    Object {
+        index: usize,
+        outcome: crate::kube::ObjectOutcome,
+    },
     StepFinished {
         index: usize,
         outcome: StepOutcome,

@@ -8,6 +8,7 @@ mod appdata;
 mod check;
 mod confirm;
 mod events;
+mod kube;
 mod member_calls;
 mod native;
 mod native_files;

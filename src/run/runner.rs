@@ -301,6 +301,48 @@ impl Runner {
             Action::SetConfValue { conf, key, value } => {
                 restore::set_conf_value(conf, key, value.as_deref())
             }
+            Action::ExportProject {
+                namespace,
+                kinds,
+                excluded,
+                secrets,
+                out,
+            } => {
+                super::kube::export_project(
+                    index,
+                    namespace,
+                    kinds,
+                    excluded,
+                    *secrets,
+                    out,
+                    &self.events,
+                )
+                .await
+            }
+            Action::CreateProject {
+                name,
+                annotations,
+                openshift,
+                dry_run,
+            } => super::kube::create_project(name, annotations, *openshift, *dry_run).await,
+            Action::RestoreObjects {
+                from,
+                source,
+                target,
+                existing,
+                dry_run,
+            } => {
+                super::kube::restore_objects(
+                    index,
+                    from,
+                    source,
+                    target,
+                    *existing,
+                    *dry_run,
+                    &self.events,
+                )
+                .await
+            }
             Action::CompareWithBundle { revision, keys } => {
                 let target = self
                     .etcd

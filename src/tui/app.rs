@@ -16,6 +16,10 @@ pub enum Screen {
     Wizard,
     /// Application data: pick a workload and its volumes.
     AppData,
+    /// Projects, then kinds, for an export.
+    ProjectPicker,
+    /// Project exports, for a restore.
+    BackupPicker,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub struct Wizard {
     pub finished: Option<PlanOutcome>,
     /// The latest progress of a long step: `(step, done, total, when the step started)`.
     pub progress: Option<Progress>,
+    /// Each object of a project restore and what became of it, for the results table.
+    pub objects: Vec<(usize, crate::kube::ObjectOutcome)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,6 +62,8 @@ pub enum ProgressUnit {
     Bytes,
     /// A new member's applied raft index against the leader's.
     RaftIndex,
+    /// Kinds listed or objects restored.
+    Items,
 }
 
 impl Wizard {
@@ -69,6 +77,7 @@ impl Wizard {
             pending: None,
             finished: None,
             progress: None,
+            objects: Vec::new(),
         }
     }
 
@@ -89,6 +98,8 @@ pub struct App {
     pub help_open: bool,
     pub wizard: Option<Wizard>,
     pub appdata: super::AppDataPicker,
+    pub project_picker: super::ProjectPicker,
+    pub backup_picker: super::BackupPicker,
     /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
     pub notice: Option<String>,
     pub sandbox_dir: PathBuf,
@@ -126,6 +137,8 @@ impl App {
             help_open: false,
             wizard: None,
             appdata: super::AppDataPicker::default(),
+            project_picker: super::ProjectPicker::default(),
+            backup_picker: super::BackupPicker::default(),
             notice: None,
             sandbox_dir,
             sandbox_starting: false,

@@ -135,6 +135,34 @@ async fn event_loop(
                     });
                 }
                 Effect::StartAppData(request) => start_app_data(request, tx.clone()),
+                Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
+                Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
+                Effect::StartProjectExport {
+                    projects,
+                    kinds,
+                    excluded,
+                } => start_project_plan(
+                    crate::commands::plan_export_of(projects, kinds, excluded),
+                    tx.clone(),
+                ),
+                Effect::StartProjectRestore {
+                    from,
+                    rename,
+                    preview,
+                } => start_project_plan(
+                    async move {
+                        crate::commands::plan_restore(&crate::cli::ProjectRestoreArgs {
+                            from,
+                            rename,
+                            existing: crate::kube::ExistingPolicy::Skip,
+                            preview,
+                            yes: false,
+                            dry_run: false,
+                        })
+                        .await
+                    },
+                    tx.clone(),
+                ),
             }
         }
         if app.quit {
@@ -224,6 +252,30 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
             Ok::<_, color_eyre::eyre::Report>((plan, transcript))
         };
         match planned.await {
+            Ok((plan, transcript)) => {
+                let _ = tx.send(Msg::PlanReady(plan.clone()));
+                spawn_runner(plan, None, transcript, tx);
+            }
+            Err(error) => {
+                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
+            }
+        }
+    });
+}
+
+/// Plans a project export or restore (no etcd needed), then runs it as any other plan.
+fn start_project_plan(
+    planning: impl std::future::Future<Output = Result<Plan>> + Send + 'static,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        let planned = match planning.await {
+            Ok(plan) => crate::paths::state_dir()
+                .and_then(|dir| Transcript::open(&dir))
+                .map(|transcript| (plan, transcript)),
+            Err(error) => Err(error),
+        };
+        match planned {
             Ok((plan, transcript)) => {
                 let _ = tx.send(Msg::PlanReady(plan.clone()));
                 spawn_runner(plan, None, transcript, tx);

@@ -6,6 +6,8 @@ mod app;
 mod appdata;
 mod event_loop;
 mod msg;
+mod project;
+mod project_tasks;
 mod terminal;
 mod update;
 pub mod view;
@@ -14,5 +16,8 @@ pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
 pub use appdata::{AppDataPicker, AppDataRequest};
 pub use event_loop::{run, run_wizard};
 pub use msg::{Effect, Msg};
+pub use project::{
+    BackupEntry, BackupPicker, PickerStage, ProjectCatalog, ProjectPicker, find_exports,
+};
 pub use terminal::install_panic_hook;
 pub use update::update;

@@ -22,6 +22,8 @@ pub enum Msg {
     SandboxReady(Result<ConnectionSettings, String>),
     /// The workloads of every project, for the application data picker.
     Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
+    ProjectsLoaded(Result<super::ProjectCatalog, String>),
+    BackupsLoaded(Result<Vec<super::BackupEntry>, String>),
 }
 
 /// Work that `update` asks the event loop to start; `update` itself never does I/O.
@@ -33,5 +35,19 @@ pub enum Effect {
     StartSandbox,
     RefreshNow,
     SetRefreshInterval(Duration),
+    /// Ask the cluster for its projects and kinds (the project picker).
+    LoadProjects,
+    /// Look for project exports (the restore picker).
+    LoadBackups,
+    StartProjectExport {
+        projects: Vec<String>,
+        kinds: Vec<crate::kube::KindRef>,
+        excluded: std::collections::BTreeMap<String, String>,
+    },
+    StartProjectRestore {
+        from: std::path::PathBuf,
+        rename: Option<String>,
+        preview: bool,
+    },
     Quit,
 }

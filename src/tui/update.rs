@@ -52,6 +52,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.appdata.loaded(result);
             vec![]
         }
+        Msg::ProjectsLoaded(result) => {
+            match result {
+                Ok(catalog) => app.project_picker.loaded(catalog),
+                Err(error) => app.project_picker.error = Some(error),
+            }
+            vec![]
+        }
+        Msg::BackupsLoaded(result) => {
+            match result {
+                Ok(entries) => app.backup_picker.entries = Some(entries),
+                Err(error) => app.backup_picker.error = Some(error),
+            }
+            vec![]
+        }
         Msg::SandboxReady(result) => {
             app.sandbox_starting = false;
             match result {
@@ -89,8 +103,14 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             line,
         } => wizard.output.push((index, stream, line)),
         RunEvent::Progress { index, done, total } => {
-            set_progress(wizard, index, ProgressUnit::Bytes, done, total)
+            let unit = if crate::commands::counts_items(&wizard.plan, index) {
+                ProgressUnit::Items
+            } else {
+                ProgressUnit::Bytes
+            };
+            set_progress(wizard, index, unit, done, total)
         }
+        RunEvent::Object { index, outcome } => wizard.objects.push((index, outcome)),
         RunEvent::CatchUp {
             index,
             applied,
@@ -175,6 +195,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Screen::ProjectPicker => app.project_picker.on_key(key).unwrap_or_else(|| {
+            app.screen = Screen::Dashboard;
+            vec![]
+        }),
+        Screen::BackupPicker => app.backup_picker.on_key(key).unwrap_or_else(|| {
+            app.screen = Screen::Dashboard;
+            vec![]
+        }),
     }
 }
 
@@ -195,6 +223,17 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Some(wizard) if wizard.is_running() => {
                 app.screen = Screen::Wizard;
                 vec![]
+            }
+            // The project procedures start with a choice: what to export, what to restore.
+            _ if app.selected_procedure() == Procedure::ProjectExport => {
+                app.project_picker = super::ProjectPicker::default();
+                app.screen = Screen::ProjectPicker;
+                vec![Effect::LoadProjects]
+            }
+            _ if app.selected_procedure() == Procedure::ProjectRestore => {
+                app.backup_picker = super::BackupPicker::default();
+                app.screen = Screen::BackupPicker;
+                vec![Effect::LoadBackups]
             }
             _ => vec![Effect::StartPlan(app.selected_procedure())],
         },

@@ -4,6 +4,8 @@ mod appdata;
 mod dashboard;
 mod format;
 mod help;
+mod pickers;
+mod results;
 mod welcome;
 mod wizard;
 
@@ -29,6 +31,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Dashboard => dashboard::draw(frame, body, app),
         Screen::Wizard => wizard::draw(frame, body, app),
         Screen::AppData => appdata::draw(frame, body, app),
+        Screen::ProjectPicker => pickers::draw_projects(frame, body, app),
+        Screen::BackupPicker => pickers::draw_backups(frame, body, app),
     }
     if let Some(text) = &app.notice {
         frame.render_widget(
@@ -79,6 +83,31 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("b", "back up"),
                 ("R", "restore newest"),
                 ("r", "reload"),
+                ("Esc", "back"),
+            ],
+            Screen::ProjectPicker if app.project_picker.stage == crate::tui::PickerStage::Kinds => {
+                &[
+                    ("↑↓", "select"),
+                    ("Space", "take/leave kind"),
+                    ("Enter", "export"),
+                    ("Esc", "back to projects"),
+                ]
+            }
+            Screen::ProjectPicker => &[
+                ("type", "filter"),
+                ("↑↓", "select"),
+                ("Space", "choose"),
+                ("Enter", "kinds"),
+                ("Esc", "clear filter / back"),
+            ],
+            Screen::BackupPicker if app.backup_picker.editing_name => {
+                &[("type", "new project name"), ("Enter", "done")]
+            }
+            Screen::BackupPicker => &[
+                ("↑↓", "select"),
+                ("n", "restore as"),
+                ("p", "dry run first"),
+                ("Enter", "restore"),
                 ("Esc", "back"),
             ],
             Screen::Wizard => {

@@ -153,6 +153,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
                     progress.done,
                     progress.total.unwrap_or(progress.done),
                 ),
+                ProgressUnit::Items => format!(
+                    "{} of {}",
+                    progress.done,
+                    progress.total.unwrap_or(progress.done)
+                ),
             };
             frame.render_widget(
                 Gauge::default()
@@ -166,6 +171,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
         }
         None => output,
     };
+    if super::results::applies(wizard) {
+        return super::results::draw(frame, output, wizard);
+    }
     let visible = usize::from(output.height.saturating_sub(2));
     let printed: Vec<Line> = wizard
         .output
