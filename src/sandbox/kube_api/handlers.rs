@@ -2,10 +2,12 @@
 //! with `dryRun=All`, selectors, the status and scale subresources, and OpenShift's Project
 //! and ProjectRequest as views of namespaces.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use super::admission::{admit_create, admit_update};
 use super::controller::reconcile;
@@ -19,11 +21,17 @@ use super::store::{Change, Store, name_of, not_found, now};
 use super::table;
 
 /// What every request shares: the objects, the pods' files, and the watchers' feed.
+/// How long changes gather before the store is written: a burst of creates costs one write.
+const SAVE_DELAY: Duration = Duration::from_millis(50);
+
 pub struct ApiState {
     store: Mutex<Store>,
     pub pods: PodFiles,
     ca_pem: String,
     pub changes: broadcast::Sender<Change>,
+    /// Set by every committed change, cleared by the writer that puts the store on disk.
+    unsaved: AtomicBool,
+    wake_writer: Notify,
 }
 
 /// One request on objects, as the HTTP layer hands it over.
@@ -68,7 +76,33 @@ impl ApiState {
             pods,
             ca_pem,
             changes: broadcast::channel(1024).0,
+            unsaved: AtomicBool::new(false),
+            wake_writer: Notify::new(),
         }
+    }
+
+    /// Puts the store on disk when a change is waiting, outside the lock's hot path: each
+    /// write serializes every object, so writing per request made creating thousands of
+    /// objects quadratic. Changes are coalesced for `SAVE_DELAY`; `save_now` runs on shutdown.
+    pub async fn write_in_background(self: Arc<Self>) {
+        loop {
+            self.wake_writer.notified().await;
+            tokio::time::sleep(SAVE_DELAY).await;
+            if let Err(error) = self.save_now() {
+                tracing::warn!("saving the API objects: {error:#}");
+            }
+        }
+    }
+
+    pub fn save_now(&self) -> color_eyre::Result<()> {
+        if !self.unsaved.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let (path, json) = {
+            let store = self.store();
+            (store.path().to_path_buf(), store.to_json()?)
+        };
+        crate::fsutil::write_atomically(&path, &json, 0o600)
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {
@@ -89,9 +123,8 @@ impl ApiState {
         }
         let result = change(&mut store);
         reconcile(&mut store, &self.ca_pem);
-        store
-            .save()
-            .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
+        self.unsaved.store(true, Ordering::Release);
+        self.wake_writer.notify_one();
         if let Err(error) = self.pods.sync(&store) {
             tracing::warn!("pod files: {error:#}");
         }

@@ -122,7 +122,16 @@ pub async fn serve(dir: &Path, port: u16) -> Result<()> {
         .await
         .wrap_err_with(|| format!("listening on 127.0.0.1:{port}"))?;
     eprintln!("emulated Kubernetes API server listening on https://127.0.0.1:{port}");
-    server::serve(listener, tls, api, token).await
+    tokio::spawn(api.clone().write_in_background());
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .wrap_err("listening for SIGTERM")?;
+    tokio::select! {
+        served = server::serve(listener, tls, api.clone(), token) => served,
+        _ = terminate.recv() => {
+            // `sandbox down`: what the last requests changed must be on disk before exiting.
+            api.save_now()
+        }
+    }
 }
 
 /// Writes the server's certificate, a client certificate, a bearer token and the kubeconfig

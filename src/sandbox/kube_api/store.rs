@@ -110,8 +110,15 @@ impl Store {
     }
 
     pub fn save(&self) -> Result<()> {
-        let json = serde_json::to_vec(&self.saved).wrap_err("serializing the API objects")?;
-        write_atomically(&self.path, &json, 0o600)
+        write_atomically(&self.path, &self.to_json()?, 0o600)
+    }
+
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(&self.saved).wrap_err("serializing the API objects")
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn take_changes(&mut self) -> Vec<Change> {
