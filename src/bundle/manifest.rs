@@ -134,17 +134,39 @@ pub fn seal(
     identity: BundleIdentity,
     snapshot: Option<SnapshotStats>,
 ) -> Result<Manifest> {
-    seal_with(staging, out, identity, snapshot, None)
+    seal_with(
+        staging,
+        out,
+        identity,
+        SealExtras {
+            snapshot,
+            ..SealExtras::default()
+        },
+    )
 }
 
-/// [`seal`], with a project export's contents in the manifest.
+/// What a manifest may hold besides the files, and what is already known about them.
+#[derive(Clone, Debug, Default)]
+pub struct SealExtras {
+    pub snapshot: Option<SnapshotStats>,
+    pub project: Option<super::ProjectContents>,
+    /// SHA-256 of files hashed as they were written (by absolute path in the staging
+    /// directory), so that a multi-gigabyte snapshot is not read a second time.
+    pub known_sha256: std::collections::BTreeMap<PathBuf, String>,
+}
+
+/// [`seal`], with everything [`SealExtras`] can add.
 pub fn seal_with(
     staging: &Path,
     out: &Path,
     identity: BundleIdentity,
-    snapshot: Option<SnapshotStats>,
-    project: Option<super::ProjectContents>,
+    extras: SealExtras,
 ) -> Result<Manifest> {
+    let SealExtras {
+        snapshot,
+        project,
+        known_sha256,
+    } = extras;
     use std::os::unix::fs::PermissionsExt;
     if out.exists() {
         bail!(
@@ -176,8 +198,12 @@ pub fn seal_with(
         File::open(&path)
             .and_then(|f| f.sync_all())
             .wrap_err_with(|| format!("syncing {}", path.display()))?;
+        let sha256 = match known_sha256.get(&path) {
+            Some(known) => known.clone(),
+            None => sha256_file(&path)?,
+        };
         files.push(FileEntry {
-            sha256: sha256_file(&path)?,
+            sha256,
             size: metadata.len(),
             mode: metadata.permissions().mode() & 0o7777,
             link: None,

@@ -8,6 +8,7 @@ mod membership;
 mod quorum;
 mod snapshot;
 mod status;
+mod stream_digest;
 
 pub use bolt::{BoltError, BoltStats, read_stats};
 pub use client::{EtcdError, connect};
@@ -19,3 +20,4 @@ pub use status::{
     Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,
     endpoint_status, format_id, list_alarms, list_members,
 };
+pub use stream_digest::{Digests, StreamDigest};

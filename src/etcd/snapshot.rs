@@ -10,10 +10,8 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::client::{CALL_TIMEOUT, EtcdError, connect};
+use super::stream_digest::{Digests, HASH_LEN, StreamDigest};
 use crate::connection::Endpoints;
-
-/// etcd appends the SHA-256 of the database to the snapshot stream.
-const HASH_LEN: usize = 32;
 
 #[derive(Debug, Error)]
 pub enum SnapshotError {
@@ -43,7 +41,7 @@ pub struct Transferred {
 }
 
 /// Streams a snapshot from `endpoint` into `path` (which must not exist), syncing it before it
-/// returns. On any error after the file was created, the partial file is removed: a truncated
+/// returns, with both of its hashes computed on the way. On any error after the file was created, the partial file is removed: a truncated
 /// snapshot must never be mistaken for a backup. A file that was already there is never touched.
 pub async fn save_snapshot(
     target: &Endpoints,
@@ -51,7 +49,7 @@ pub async fn save_snapshot(
     path: &Path,
     expected_size: Option<u64>,
     on_progress: &mut (dyn FnMut(Transferred) + Send),
-) -> Result<u64, SnapshotError> {
+) -> Result<Digests, SnapshotError> {
     let write_error = |source| SnapshotError::Write {
         path: path.display().to_string(),
         source,
@@ -69,13 +67,17 @@ pub async fn save_snapshot(
             detail: e.to_string(),
         })?;
     // Snapshots hold every secret of the cluster: owner-only from the first byte.
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
         .map_err(write_error)?;
-    let written = async {
+    // Disk writes and hashing run on their own thread, so the next chunk is received while
+    // the last one is written: a few chunks in flight at most, so memory stays flat.
+    let (chunks, received_chunks) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
+    let writer = std::thread::spawn(move || write_and_hash(file, received_chunks));
+    let streamed = async {
         let mut received: u64 = 0;
         loop {
             // A member that dies mid-stream leaves the call hanging: give each chunk a deadline.
@@ -91,21 +93,52 @@ pub async fn save_snapshot(
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(chunk))) => chunk,
             };
-            file.write_all(chunk.blob()).map_err(write_error)?;
             received += chunk.blob().len() as u64;
+            if chunks.send(chunk.blob().to_vec()).await.is_err() {
+                // The writer stopped early: its error is reported below.
+                break;
+            }
             on_progress(Transferred {
                 bytes: received,
                 total: expected_size.map(|size| size.max(received)),
             });
         }
-        file.sync_all().map_err(write_error)?;
         Ok(received)
     }
     .await;
-    if written.is_err() {
+    drop(chunks);
+    let written = writer
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the snapshot writer panicked")))
+        .map_err(write_error);
+    let outcome = match (streamed, written) {
+        (Err(error), _) | (Ok(_), Err(error)) => Err(error),
+        (Ok(received), Ok(digests)) if digests.bytes != received => {
+            Err(write_error(std::io::Error::other(format!(
+                "{received} bytes received, {} written",
+                digests.bytes
+            ))))
+        }
+        (Ok(_), Ok(digests)) => Ok(digests),
+    };
+    if outcome.is_err() {
         let _ = std::fs::remove_file(path);
     }
-    written
+    outcome
+}
+
+/// Writes every chunk, hashing it as it goes, and syncs the file once the stream ends.
+fn write_and_hash(
+    mut file: std::fs::File,
+    mut chunks: tokio::sync::mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<Digests> {
+    let mut digest = StreamDigest::default();
+    while let Some(chunk) = chunks.blocking_recv() {
+        file.write_all(&chunk)?;
+        digest.update(&chunk);
+    }
+    file.sync_all()?;
+    Ok(digest.finish())
 }
 
 /// Checks the trailing SHA-256 that etcd appends to a snapshot, reading the file in chunks.

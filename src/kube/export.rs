@@ -183,6 +183,14 @@ async fn export_into(
         },
         ..BundleIdentity::default()
     };
-    crate::bundle::seal_with(staging, request.out, identity, None, Some(contents))
-        .map_err(|e| format!("{e:#}"))
+    crate::bundle::seal_with(
+        staging,
+        request.out,
+        identity,
+        crate::bundle::SealExtras {
+            project: Some(contents),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("{e:#}"))
 }

@@ -338,7 +338,7 @@ mod tests {
             vec![json!({"kind": "Namespace", "metadata": {"name": "shop"}})],
         );
         let sealed = root.path().join("shop");
-        crate::bundle::seal_with(&staging, &sealed, Default::default(), None, None)
+        crate::bundle::seal_with(&staging, &sealed, Default::default(), Default::default())
             .expect("sealed");
         let (_, objects) = load_export(&sealed).expect("loaded");
         let kinds: Vec<&str> = objects

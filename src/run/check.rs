@@ -25,6 +25,8 @@ pub enum ActionResult {
     Snapshot {
         bytes: u64,
         hash: Result<(), String>,
+        /// SHA-256 of the whole file, computed as it was written, for the manifest.
+        sha256: String,
     },
 }
 
@@ -105,7 +107,7 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
             "confirmed by the engineer".into()
         }),
         (Check::Completed, ActionResult::Done { summary }) => Ok(summary.clone()),
-        (Check::SnapshotHash, ActionResult::Snapshot { bytes, hash }) => match hash {
+        (Check::SnapshotHash, ActionResult::Snapshot { bytes, hash, .. }) => match hash {
             Ok(()) => Ok(format!("{bytes} bytes, etcd's SHA-256 matches")),
             Err(error) => Err(error.clone()),
         },

@@ -5,9 +5,12 @@ use std::path::Path;
 
 use super::check::ActionResult;
 use super::events::RunEvent;
-use crate::bundle::{BundleIdentity, SnapshotStats, seal, write_archive};
+use crate::bundle::{BundleIdentity, SealExtras, SnapshotStats, seal_with, write_archive};
 use crate::connection::Endpoints;
-use crate::etcd::{save_snapshot, verify_snapshot_hash};
+use crate::etcd::save_snapshot;
+
+/// etcd's trailing hash, and the smallest database bbolt writes.
+const HASH_LEN: usize = 32;
 
 pub fn prepare_bundle(staging: &Path, out: &Path) -> Result<ActionResult, String> {
     if out.exists() {
@@ -60,9 +63,10 @@ pub async fn snapshot(
             });
         }
     };
-    let bytes = save_snapshot(target, endpoint, to, expected_size, &mut on_progress)
+    let digests = save_snapshot(target, endpoint, to, expected_size, &mut on_progress)
         .await
         .map_err(|e| e.to_string())?;
+    let bytes = digests.bytes;
     let _ = events.send(RunEvent::Progress {
         index,
         done: bytes,
@@ -70,7 +74,14 @@ pub async fn snapshot(
     });
     Ok(ActionResult::Snapshot {
         bytes,
-        hash: verify_snapshot_hash(to).map_err(|e| e.to_string()),
+        hash: if digests.bytes < (HASH_LEN + 4096) as u64 {
+            Err(format!("{bytes} bytes is too small to be an etcd snapshot"))
+        } else if digests.trailing_hash_matches {
+            Ok(())
+        } else {
+            Err("the trailing SHA-256 does not match the data: the snapshot is corrupt or truncated".into())
+        },
+        sha256: digests.sha256,
     })
 }
 
@@ -79,8 +90,15 @@ pub fn seal_bundle(
     out: &Path,
     identity: &BundleIdentity,
     stats: Option<SnapshotStats>,
+    known_sha256: &std::collections::BTreeMap<std::path::PathBuf, String>,
 ) -> Result<ActionResult, String> {
-    let manifest = seal(staging, out, identity.clone(), stats).map_err(|e| format!("{e:#}"))?;
+    let extras = SealExtras {
+        snapshot: stats,
+        known_sha256: known_sha256.clone(),
+        ..SealExtras::default()
+    };
+    let manifest =
+        seal_with(staging, out, identity.clone(), extras).map_err(|e| format!("{e:#}"))?;
     Ok(ActionResult::Done {
         summary: format!(
             "{} file{} sealed in {}",

@@ -25,6 +25,8 @@ pub struct Runner {
     snapshot_stats: Option<crate::bundle::SnapshotStats>,
     /// Values later steps refer to as `${NAME}`: `NODE_ID` once a member was added.
     bindings: std::collections::BTreeMap<String, String>,
+    /// Digests of files this run wrote and hashed on the way, so sealing need not re-read them.
+    known_sha256: std::collections::BTreeMap<std::path::PathBuf, String>,
 }
 
 impl Runner {
@@ -39,6 +41,7 @@ impl Runner {
                 .to_string(),
             snapshot_stats: None,
             bindings: std::collections::BTreeMap::new(),
+            known_sha256: std::collections::BTreeMap::new(),
         }
     }
 
@@ -148,6 +151,11 @@ impl Runner {
                             }
                             (Check::SnapshotStatus, ActionResult::SnapshotRead(stats)) => {
                                 self.snapshot_stats = Some(*stats);
+                            }
+                            (Check::SnapshotHash, ActionResult::Snapshot { sha256, .. }) => {
+                                if let Action::EtcdSnapshot { to, .. } = &step.action {
+                                    self.known_sha256.insert(to.clone(), sha256.clone());
+                                }
                             }
                             _ => {}
                         }
@@ -271,7 +279,7 @@ impl Runner {
                 identity,
             } => {
                 let stats = self.with_live_key_count(self.snapshot_stats).await;
-                native::seal_bundle(staging, out, identity, stats)
+                native::seal_bundle(staging, out, identity, stats, &self.known_sha256)
             }
             Action::DiscardStaging { staging } => native::discard_staging(staging),
             Action::ReadSnapshotBack { file } => native::read_snapshot_back(file),

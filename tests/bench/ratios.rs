@@ -6,6 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod export;
 mod measure;
 mod snapshot;
 mod status;
@@ -20,7 +21,7 @@ fn rounds() -> usize {
 }
 
 fn main() {
-    for tool in ["etcd", "etcdctl", "tmux"] {
+    for tool in ["etcd", "etcdctl", "tmux", "kubectl"] {
         assert!(common::have(tool), "{tool} is needed: run `make setup`");
     }
     let machine = std::fs::read_to_string("/proc/cpuinfo")
@@ -39,5 +40,6 @@ fn main() {
     );
     snapshot::run();
     status::run();
+    export::run();
     tui::run();
 }

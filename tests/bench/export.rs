@@ -1,0 +1,118 @@
+//! Export: `lifeboat project export` of a project of 5,000 objects against `kubectl get` of
+//! the same kinds with `-o yaml`, on the sandbox's emulated API server. lifeboat also cleans
+//! every object, splits the procedure's files and writes a manifest with SHA-256 sums.
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::api::{Api, PostParams};
+
+use super::common::{Sandbox, path};
+use super::measure::{Run, measure, median, report};
+
+const PROJECT: &str = "bench";
+
+fn objects() -> usize {
+    if super::quick() { 500 } else { 5000 }
+}
+
+pub fn run() {
+    let sandbox = Sandbox::up(1);
+    sandbox.kubectl_ok(&["create", "namespace", PROJECT]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(seed(&sandbox, objects()));
+
+    let out = sandbox.dir.parent().expect("root").join("exports");
+    let lifeboat = |round: usize| {
+        let dir = out.join(format!("lifeboat-{round}"));
+        measure(sandbox.lifeboat.command().envs(sandbox.env()).args([
+            "project",
+            "export",
+            PROJECT,
+            "--yes",
+            "--out",
+            path(&dir),
+        ]))
+    };
+    // The kinds lifeboat listed, so that kubectl is asked for exactly the same.
+    let first = lifeboat(0);
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("lifeboat-0").join(PROJECT).join("manifest.json"))
+            .expect("the export's manifest"),
+    )
+    .expect("json");
+    let kinds: Vec<String> = manifest["project"]["kinds"]
+        .as_array()
+        .expect("kinds listed")
+        .iter()
+        .filter_map(|k| k.as_str().map(String::from))
+        .collect();
+    let kinds = kinds.join(",");
+    let kubectl =
+        || measure(&mut sandbox.kubectl_command(&["get", &kinds, "-n", PROJECT, "-o", "yaml"]));
+    let mut ours = vec![first];
+    let mut theirs = vec![kubectl()];
+    for round in 1..super::rounds() {
+        if round % 2 == 0 {
+            ours.push(lifeboat(round));
+            theirs.push(kubectl());
+        } else {
+            theirs.push(kubectl());
+            ours.push(lifeboat(round));
+        }
+    }
+    let secs = |runs: &[Run]| median(runs.iter().map(|r| r.wall.as_secs_f64()).collect());
+    let mib = |runs: &[Run]| {
+        median(
+            runs.iter()
+                .map(|r| r.peak_rss_kib as f64 / 1024.0)
+                .collect(),
+        )
+    };
+    let case = format!("export {} objects", objects());
+    report(&case, "wall", secs(&ours), secs(&theirs), "s");
+    report(&case, "peak RSS", mib(&ours), mib(&theirs), "MiB");
+}
+
+/// Four config maps to every secret, each with a kilobyte of data, created 16 at a time.
+async fn seed(sandbox: &Sandbox, count: usize) {
+    let client = lifeboat::sandbox::kube_api::client(&sandbox.dir)
+        .await
+        .expect("a client for the sandbox API");
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), PROJECT);
+    let secrets: Api<Secret> = Api::namespaced(client, PROJECT);
+    let filler = "x".repeat(1024);
+    futures::stream::iter(0..count)
+        .map(|i| {
+            let (config_maps, secrets, filler) =
+                (config_maps.clone(), secrets.clone(), filler.clone());
+            async move {
+                let name = format!("object-{i:05}");
+                let data = [("payload".to_string(), filler)].into_iter().collect();
+                let params = PostParams::default();
+                if i % 5 == 4 {
+                    let secret = Secret {
+                        metadata: kube::api::ObjectMeta {
+                            name: Some(name),
+                            ..Default::default()
+                        },
+                        string_data: Some(data),
+                        ..Default::default()
+                    };
+                    secrets.create(&params, &secret).await.map(|_| ())
+                } else {
+                    let map = ConfigMap {
+                        metadata: kube::api::ObjectMeta {
+                            name: Some(name),
+                            ..Default::default()
+                        },
+                        data: Some(data),
+                        ..Default::default()
+                    };
+                    config_maps.create(&params, &map).await.map(|_| ())
+                }
+            }
+        })
+        .buffer_unordered(16)
+        .for_each(|created| async move { created.expect("creates an object") })
+        .await;
+}
