@@ -50,6 +50,16 @@ fn health_check_runs_etcdctl_inside_a_container_through_docker_exec() {
         text(&inside)
     );
 
+    // The dashboard's host panel lists it, read from the Engine's socket.
+    let status = sandbox.lifeboat(&["status", "--output", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert!(
+        json["host"]["runtimes"].as_array().is_some_and(|all| all
+            .iter()
+            .any(|r| r["kind"] == "container" && r["name"] == name.as_str())),
+        "{json:#}"
+    );
+
     let output = sandbox.lifeboat(&["run", "health-check", "--docker", &name, "--yes"]);
     let report = text(&output);
     assert!(output.status.success(), "{report}");

@@ -75,6 +75,34 @@ async fn query(program: &str, args: &[&str]) -> Option<String> {
     }
 }
 
+/// Running containers from the Engine's socket, or from `docker ps` when the socket cannot be
+/// used (a remote `DOCKER_HOST`, no permission); empty without docker.
+async fn running_containers() -> Vec<super::docker_api::RunningContainer> {
+    if let Some(listed) = super::docker_api::running_containers().await {
+        return listed;
+    }
+    if which::which("docker").is_err() {
+        return Vec::new();
+    }
+    let listing = query(
+        "docker",
+        &["ps", "--format", "{{.Names}}\t{{.Image}}\t{{.Status}}"],
+    )
+    .await;
+    listing
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            Some(super::docker_api::RunningContainer {
+                name: fields.next()?.to_string(),
+                image: fields.next()?.to_string(),
+                status: fields.next()?.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The systemd unit and any etcd containers. Sandbox members are added by the caller, who
 /// knows the sandbox.
 pub async fn discover_runtimes() -> Vec<EtcdRuntime> {
@@ -93,26 +121,13 @@ pub async fn discover_runtimes() -> Vec<EtcdRuntime> {
             }
         }
     }
-    if which::which("docker").is_ok() {
-        let listing = query(
-            "docker",
-            &["ps", "--format", "{{.Names}}\t{{.Image}}\t{{.Status}}"],
-        )
-        .await;
-        for line in listing.unwrap_or_default().lines() {
-            let mut fields = line.split('\t');
-            let (Some(name), Some(image), Some(status)) =
-                (fields.next(), fields.next(), fields.next())
-            else {
-                continue;
-            };
-            if name.contains("etcd") || image.contains("etcd") {
-                runtimes.push(EtcdRuntime::Container {
-                    name: name.into(),
-                    image: image.into(),
-                    status: status.into(),
-                });
-            }
+    for container in running_containers().await {
+        if container.name.contains("etcd") || container.image.contains("etcd") {
+            runtimes.push(EtcdRuntime::Container {
+                name: container.name,
+                image: container.image,
+                status: container.status,
+            });
         }
     }
     runtimes
