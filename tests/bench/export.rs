@@ -40,6 +40,18 @@ pub fn run() {
             .expect("the export's manifest"),
     )
     .expect("json");
+    // The export really holds every seeded object, or the figure measures nothing.
+    let exported: u64 = manifest["project"]["counts"]
+        .as_object()
+        .expect("counts per kind")
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert!(
+        exported >= objects() as u64,
+        "{exported} objects exported of the {} seeded",
+        objects()
+    );
     let kinds: Vec<String> = manifest["project"]["kinds"]
         .as_array()
         .expect("kinds listed")
