@@ -433,6 +433,9 @@ pub struct ProjectExportArgs {
     /// Leave secrets out (no secret.yaml)
     #[arg(long)]
     pub no_secrets: bool,
+    /// Print line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -474,4 +477,7 @@ pub struct ProjectRestoreArgs {
     /// Only a server-side dry run of the project and every object: nothing is created
     #[arg(long)]
     pub dry_run: bool,
+    /// Print line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
 }

@@ -378,9 +378,13 @@ fn a_containerized_etcd_is_restored_through_docker() {
     );
     assert!(
         report.contains(&format!(
-            "$ docker run --rm -e ETCDCTL_API=3 -v {0}:{0}:ro",
+            "$ docker run --rm --security-opt label=disable -e ETCDCTL_API=3 -v {0}:{0}:ro",
             path(&bundle)
         )),
+        "{report}"
+    );
+    assert!(
+        report.contains("--entrypoint etcdctl lifeboat/etcd:"),
         "{report}"
     );
     assert!(report.contains("--name master-0"), "{report}");
@@ -395,4 +399,33 @@ fn a_containerized_etcd_is_restored_through_docker() {
     assert!(report.contains("as in the bundle"), "{report}");
     assert_eq!(keys(etcdctl(&["get", "--prefix", ""])), before);
     assert!(data.with_file_name("etcd.orig").join("member").is_dir());
+
+    // A container run with --rm, as OpenShift's etcd_container unit runs it, would vanish on
+    // `docker stop` and come back from systemd on the data being moved: refused untouched.
+    let managed = format!("{name}-rm");
+    let run = Command::new("docker")
+        .args(["run", "-d", "--rm", "--name", &managed, "--network", "host"])
+        .args(["-v", &format!("{}:/var/lib/etcd", path(&data))])
+        .args([&image, "sleep", "120"])
+        .output()
+        .expect("docker runs");
+    assert!(run.status.success(), "{}", text(&run));
+    let _managed = Container(managed.clone());
+    let refused = with_endpoint(&[
+        "restore",
+        "cluster",
+        "--from",
+        path(&bundle),
+        "--docker",
+        &managed,
+        "--yes",
+    ]);
+    let report = text(&refused);
+    assert!(!refused.status.success(), "{report}");
+    assert!(report.contains("systemctl stop etcd_container"), "{report}");
+    let running = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &managed])
+        .output()
+        .expect("docker inspect");
+    assert_eq!(String::from_utf8_lossy(&running.stdout).trim(), "true");
 }

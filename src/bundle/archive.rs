@@ -126,13 +126,11 @@ pub fn read_member(archive: &Path, name: &str) -> Result<Option<String>> {
     Ok(found)
 }
 
-/// Extracts `archive` (a tar, gzipped or not) into `target`, refusing the whole archive before
-/// writing anything if any entry is absolute, climbs out with `..`, or is a link pointing
-/// outside. Modes are kept.
-pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
-    let open = || open_tar(archive);
+/// Every entry name of `archive`, or an error naming the first one that would land outside
+/// `target` (absolute, climbing out with `..`, or a link pointing outside).
+pub fn check_entries(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
+    let mut check = open_tar(archive)?;
     let mut names = Vec::new();
-    let mut check = open()?;
     for entry in check.entries().wrap_err("reading the archive")? {
         let entry = entry.wrap_err("reading an archive entry")?;
         let path = entry.path().wrap_err("reading an entry name")?.into_owned();
@@ -159,7 +157,15 @@ pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
         }
         names.push(path);
     }
-    let mut archive_reader = open()?;
+    Ok(names)
+}
+
+/// Extracts `archive` (a tar, gzipped or not) into `target`, refusing the whole archive before
+/// writing anything if any entry is absolute, climbs out with `..`, or is a link pointing
+/// outside. Modes are kept.
+pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
+    let names = check_entries(archive, target)?;
+    let mut archive_reader = open_tar(archive)?;
     archive_reader.set_preserve_permissions(true);
     archive_reader.set_overwrite(true);
     archive_reader

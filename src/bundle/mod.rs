@@ -7,7 +7,7 @@ mod manifest;
 mod project;
 mod verify;
 
-pub use archive::{extract_safely, read_member, write_archive, write_tgz};
+pub use archive::{check_entries, extract_safely, read_member, write_archive, write_tgz};
 pub use manifest::{
     BundleIdentity, FileEntry, MANIFEST, Manifest, SealExtras, SnapshotStats, seal, seal_with,
     staging_dir,

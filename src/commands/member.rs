@@ -26,7 +26,8 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
         MemberCommand::Replace(args) => {
             let connection = require_connection(connection)?;
             let (plan, sandbox) = plan_replace(connection.clone(), &args).await?;
-            run_on_screen_or_headless(plan, connection, args.confirm, args.headless, sandbox).await
+            run_on_screen_or_headless(plan, Some(connection), args.confirm, args.headless, sandbox)
+                .await
         }
         MemberCommand::Join(args) => {
             let facts = join_facts(&args)?;
@@ -37,7 +38,7 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
             };
             run_on_screen_or_headless(
                 plan,
-                facts.connection(),
+                Some(facts.connection()),
                 args.confirm,
                 args.headless,
                 sandbox,

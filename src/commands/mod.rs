@@ -58,7 +58,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let sandbox = crate::sandbox::SandboxState::dir_of_connection(&connection);
             procedure::run_on_screen_or_headless(
                 plan,
-                connection,
+                Some(connection),
                 args.confirm,
                 args.headless,
                 sandbox,
@@ -66,7 +66,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             .await
         }
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
-        Some(Command::Project { command }) => project::dispatch(command).await,
+        Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,
@@ -191,6 +191,7 @@ pub async fn plan_with(
                 preview: true,
                 yes: false,
                 dry_run: false,
+                headless: false,
             })
             .await?
         }

@@ -319,16 +319,18 @@ pub fn command_line(plan: &Plan, action: &Action) -> String {
 }
 
 /// The full-screen wizard on a terminal, unless asked for lines, `--yes` or `--dry-run`.
+/// `connection` is the etcd cluster, when the plan talks to one or the dashboard can show it;
+/// plans over the Kubernetes API alone run without.
 pub async fn run_on_screen_or_headless(
     plan: Plan,
-    connection: ConnectionSettings,
+    connection: Option<ConnectionSettings>,
     confirm: ConfirmArgs,
     headless: bool,
     sandbox: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if headless || confirm.yes || confirm.dry_run || !interactive {
-        return run_plan(plan, connection, confirm).await;
+        return run_plan_on(plan, connection.map(|c| c.target), confirm).await;
     }
     let sandbox_dir = match sandbox {
         Some(dir) => dir,

@@ -6,20 +6,30 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
-use super::procedure::run_plan_on;
-use crate::cli::{ConfirmArgs, ProjectCommand, ProjectExportArgs, ProjectRestoreArgs};
+use super::procedure::run_on_screen_or_headless;
+use crate::cli::{
+    ConfirmArgs, ConnectionArgs, ProjectCommand, ProjectExportArgs, ProjectRestoreArgs,
+};
 use crate::kube::{KindRef, choose_kinds, default_exclusion, discover_namespaced_kinds};
 use crate::plan::Plan;
 use crate::procedures::{
     ProjectExportFacts, ProjectRestoreFacts, plan_project_export, plan_project_restore,
 };
 
-pub async fn dispatch(command: ProjectCommand) -> Result<ExitCode> {
+pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<ExitCode> {
+    // Projects live behind the Kubernetes API; an etcd cluster, when one is configured, only
+    // gives the wizard's dashboard something to show.
+    let connection = super::resolve_connection(etcd).ok().flatten();
+    let sandbox = connection
+        .as_ref()
+        .and_then(crate::sandbox::SandboxState::dir_of_connection);
     match command {
         ProjectCommand::Export(args) => {
             let plan = plan_export(&args).await?;
             let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
-            let code = run_plan_on(plan, None, args.confirm).await?;
+            let code =
+                run_on_screen_or_headless(plan, connection, args.confirm, args.headless, sandbox)
+                    .await?;
             if !args.confirm.dry_run {
                 print_export_summary(&out, &args.projects);
             }
@@ -32,7 +42,7 @@ pub async fn dispatch(command: ProjectCommand) -> Result<ExitCode> {
                 yes: args.yes || args.dry_run,
                 dry_run: false,
             };
-            run_plan_on(plan, None, confirm).await
+            run_on_screen_or_headless(plan, connection, confirm, args.headless, sandbox).await
         }
     }
 }
@@ -80,6 +90,7 @@ pub async fn plan_export_everything() -> Result<Plan> {
         out: default_export_dir()?,
         kinds: None,
         no_secrets: false,
+        headless: false,
         confirm: ConfirmArgs::default(),
     })
     .await

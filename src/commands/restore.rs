@@ -38,7 +38,7 @@ pub async fn plan_restore(
         );
     }
     let data = bundle_data(&bundle)?;
-    let members = match (
+    let mut members = match (
         SandboxState::dir_of_connection(&connection),
         &args.placement.docker,
     ) {
@@ -97,6 +97,12 @@ pub async fn plan_restore(
     let sandbox = members
         .iter()
         .any(|m| matches!(m.service, EtcdService::Sandbox { .. }));
+    // Outside disaster recovery only this host's member is restored: members its etcd.conf
+    // still lists from bootstrap time (the cluster may have shrunk since) take no part.
+    if !args.disaster_recovery {
+        members.retain(|m| m.local);
+    }
+    let tools = Tools::discover();
     Ok(plan_cluster_restore(&ClusterRestoreFacts {
         connection,
         bundle: bundle.clone(),
@@ -113,9 +119,10 @@ pub async fn plan_restore(
         members,
         disaster_recovery: args.disaster_recovery,
         cluster_token,
-        etcdctl: Tools::discover()
+        etcdctl: tools
             .etcdctl
             .map_or_else(|| "etcdctl".into(), |p| p.display().to_string()),
+        etcdutl: tools.etcdutl.map(|p| p.display().to_string()),
         selinux: selinux(),
         owner: if sandbox {
             Err("sandbox members run as the user who started them: ownership is kept".into())
@@ -279,6 +286,16 @@ fn container_member(container: &str, args: &RestoreClusterArgs) -> Result<Restor
     let inspected: serde_json::Value =
         serde_json::from_slice(&output.stdout).wrap_err("reading docker inspect's output")?;
     let info = &inspected[0];
+    // OpenShift's etcd_container unit runs `docker run --rm` under systemd: `docker stop`
+    // would remove the container, and systemd would start a new one on the data being moved.
+    if info["HostConfig"]["AutoRemove"].as_bool() == Some(true) {
+        bail!(
+            "{container} is removed when it stops (docker run --rm), as a systemd unit such as \
+             etcd_container runs it: stopping it here would let the unit start a new one on the data \
+             being restored.\n  Stop the unit (`systemctl stop etcd_container`), then restore on the \
+             host: `lifeboat restore cluster --from BUNDLE --etcd-conf /etc/etcd/etcd.conf`."
+        );
+    }
     let env: Vec<(String, String)> = info["Config"]["Env"]
         .as_array()
         .into_iter()
@@ -297,7 +314,12 @@ fn container_member(container: &str, args: &RestoreClusterArgs) -> Result<Restor
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|m| Some((PathBuf::from(m["Source"].as_str()?), PathBuf::from(m["Destination"].as_str()?))))
+        // A tmpfs has no host side to restore into; binds and volumes do.
+        .filter(|m| matches!(m["Type"].as_str(), Some("bind" | "volume")))
+        .filter_map(|m| {
+            let source = m["Source"].as_str().filter(|s| s.starts_with('/'))?;
+            Some((PathBuf::from(source), PathBuf::from(m["Destination"].as_str()?)))
+        })
         .filter(|(_, destination)| inside.starts_with(destination))
         .max_by_key(|(_, destination)| destination.components().count())
         .ok_or_else(|| {
@@ -312,6 +334,13 @@ fn container_member(container: &str, args: &RestoreClusterArgs) -> Result<Restor
         Ok(relative) if !relative.as_os_str().is_empty() => source.join(relative),
         _ => source,
     };
+    if member.data_dir.parent().is_none_or(|p| p == Path::new("/")) {
+        bail!(
+            "the data dir {} sits at the root of the filesystem: the restore needs its parent \
+             directory to move it aside and to mount into a one-off container",
+            member.data_dir.display()
+        );
+    }
     member.keep_as = keep_name(&member.data_dir);
     member.service = EtcdService::Container(container.to_string());
     member.image = info["Config"]["Image"].as_str().map(String::from);

@@ -60,6 +60,9 @@ struct Reader<'a> {
     path: &'a Path,
     page_size: u64,
     high_water: u64,
+    /// Pages already walked: in a sound file every page has one parent, so a second visit
+    /// means a loop or a shared child, which could otherwise take forever.
+    visited: std::cell::RefCell<std::collections::HashSet<u64>>,
 }
 
 /// A page as read: its first page-size bytes, enough for the header and, almost always, the
@@ -82,6 +85,7 @@ pub fn read_stats(path: &Path) -> Result<BoltStats, BoltError> {
         path,
         page_size: 4096,
         high_water: u64::MAX,
+        visited: Default::default(),
     };
     let meta0 = reader.meta(&first);
     let page_size = match &meta0 {
@@ -111,6 +115,13 @@ pub fn read_stats(path: &Path) -> Result<BoltStats, BoltError> {
         (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
         (Err(e), Err(_)) => return Err(e),
     };
+    let file_pages = reader.file.metadata().map_err(io)?.len() / page_size;
+    if meta.high_water > file_pages + 1 {
+        return Err(reader.corrupt(format!(
+            "the meta page claims {} pages, the file holds {file_pages}",
+            meta.high_water
+        )));
+    }
     reader.high_water = meta.high_water;
     let mut total_keys = 0u64;
     let mut revision = None;
@@ -162,7 +173,7 @@ pub fn read_stats(path: &Path) -> Result<BoltStats, BoltError> {
     Ok(BoltStats {
         revision: revision.ok_or_else(|| reader.corrupt("there is no `key` bucket".into()))?,
         total_keys,
-        total_size: meta.high_water * page_size,
+        total_size: meta.high_water.saturating_mul(page_size),
     })
 }
 
@@ -215,7 +226,7 @@ impl Reader<'_> {
         }
         let mut bytes = vec![0u8; usize::try_from(self.page_size).unwrap_or(4096)];
         self.file
-            .read_exact_at(&mut bytes, id * self.page_size)
+            .read_exact_at(&mut bytes, id.saturating_mul(self.page_size))
             .map_err(|source| BoltError::Io {
                 path: self.path.display().to_string(),
                 source,
@@ -237,7 +248,12 @@ impl Reader<'_> {
         }
         let mut bytes = vec![0u8; len];
         self.file
-            .read_exact_at(&mut bytes, page.id * self.page_size + offset as u64)
+            .read_exact_at(
+                &mut bytes,
+                page.id
+                    .saturating_mul(self.page_size)
+                    .saturating_add(offset as u64),
+            )
             .map_err(|source| BoltError::Io {
                 path: self.path.display().to_string(),
                 source,
@@ -252,7 +268,7 @@ impl Reader<'_> {
         depth: usize,
         visit: &mut dyn FnMut(&Element) -> Result<(), BoltError>,
     ) -> Result<(), BoltError> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.visited.borrow_mut().insert(id) {
             return Err(self.corrupt("the B+tree loops".into()));
         }
         let page = self.page(id)?;
@@ -443,6 +459,23 @@ mod tests {
         looping[3 * PAGE..].copy_from_slice(&branch);
         let error = read(&looping).expect_err("a loop is refused");
         assert!(error.to_string().contains("loops"), "{error}");
+        // A branch whose two children are the same page, one the walk has been through: a
+        // shared child would multiply the walk without ever reaching the depth limit.
+        let mut shared = database(2);
+        let mut branch = header(3, BRANCH_PAGE, 2);
+        for i in 0..2u32 {
+            for v in [2 * ELEMENT as u32 - i * ELEMENT as u32, 0] {
+                branch.extend(v.to_le_bytes());
+            }
+            branch.extend(2u64.to_le_bytes());
+        }
+        branch.resize(PAGE, 0);
+        shared[3 * PAGE..].copy_from_slice(&branch);
+        assert!(read(&shared).is_err(), "a page reached twice is refused");
+        // A meta page claiming more pages than the file holds.
+        let mut claims = database(2);
+        claims.truncate(3 * PAGE);
+        assert!(read(&claims).is_err());
         let mut outside = database(2);
         let at = outside.len() - PAGE - 1;
         outside.truncate(at);

@@ -94,9 +94,16 @@ pub async fn save_snapshot(
                 Ok(Ok(Some(chunk))) => chunk,
             };
             received += chunk.blob().len() as u64;
-            if chunks.send(chunk.blob().to_vec()).await.is_err() {
+            match tokio::time::timeout(CALL_TIMEOUT * 5, chunks.send(chunk.blob().to_vec())).await {
+                Ok(Ok(())) => {}
                 // The writer stopped early: its error is reported below.
-                break;
+                Ok(Err(_)) => break,
+                Err(_) => {
+                    return Err(SnapshotError::Write {
+                        path: path.display().to_string(),
+                        source: std::io::Error::other("the disk accepted nothing for 15s"),
+                    });
+                }
             }
             on_progress(Transferred {
                 bytes: received,
@@ -107,9 +114,13 @@ pub async fn save_snapshot(
     }
     .await;
     drop(chunks);
-    let written = writer
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the snapshot writer panicked")))
+    // Joining waits for the final fsync of what can be gigabytes: off the async workers.
+    let written = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .map_err(|_| std::io::Error::other("the snapshot writer was lost"))
+        .and_then(|joined| {
+            joined.unwrap_or_else(|_| Err(std::io::Error::other("the snapshot writer panicked")))
+        })
         .map_err(write_error);
     let outcome = match (streamed, written) {
         (Err(error), _) | (Ok(_), Err(error)) => Err(error),

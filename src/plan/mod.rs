@@ -52,6 +52,10 @@ pub struct Step {
     /// again after stopping it, so a failure never leaves a host worse than it found it.
     #[serde(default)]
     pub always_run: bool,
+    /// Cannot be skipped: later steps are only safe because this one ran (stopping etcd before
+    /// its data is moved, keeping the data before it is replaced). Skipping it stops the plan.
+    #[serde(default)]
+    pub required: bool,
 }
 
 impl Step {
@@ -71,6 +75,7 @@ impl Step {
             check,
             if_failed: if_failed.into(),
             always_run: false,
+            required: false,
         }
     }
 

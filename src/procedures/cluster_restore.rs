@@ -69,6 +69,8 @@ pub struct ClusterRestoreFacts {
     pub cluster_token: String,
     /// etcdctl on this host (for local restores).
     pub etcdctl: String,
+    /// etcdutl on this host: etcd 3.5+ restores with it, and 3.6's etcdctl no longer can.
+    pub etcdutl: Option<String>,
     /// `chcon` when SELinux is enabled here, or why labels are left alone.
     pub selinux: Result<PathBuf, String>,
     /// `etcd:etcd` when the etcd user exists, or why ownership is left alone.
@@ -92,6 +94,15 @@ fn step(title: &str, reason: &str, risk: Risk, action: Action, if_failed: &str) 
         action,
         if_failed: if_failed.into(),
         always_run: false,
+        required: false,
+    }
+}
+
+/// A step the plan relies on: the runner refuses to skip it (see `Step::required`).
+fn required(step: Step) -> Step {
+    Step {
+        required: true,
+        ..step
     }
 }
 
@@ -109,9 +120,9 @@ fn skip(title: &str, reason: String) -> Step {
 
 pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
     let local: Vec<&RestoreMember> = facts.members.iter().filter(|m| m.local).collect();
-    let way_back = way_back(&local);
+    let way_back = way_back(facts, &local);
     let mut steps = vec![
-        step(
+        required(step(
             "Verify the bundle",
             "A restore from a damaged bundle destroys a cluster that might still have been saved: \
              every file is checked against the manifest's SHA-256 before anything is stopped.",
@@ -120,7 +131,7 @@ pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
                 bundle: facts.bundle.clone(),
             },
             "Nothing was changed. Use another bundle: `lifeboat verify` says which file is damaged.",
-        ),
+        )),
         prerequisites(facts),
     ];
     steps.push(match &facts.certificates {
@@ -152,7 +163,7 @@ pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
         steps.push(remote_member_checklist(facts, member));
     }
     for member in &local {
-        steps.push(step(
+        steps.push(required(step(
             &format!("Stop etcd ({})", member.service.describe()),
             "etcd must not run while its data directory is replaced: it would keep writing to the \
              files being moved.",
@@ -162,9 +173,9 @@ pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
                 "Nothing was restored yet; start etcd again: {}",
                 shell_join(member.service.start_command().argv)
             ),
-        ));
+        )));
     }
-    steps.push(step(
+    steps.push(required(step(
         "Wait until etcd is really down",
         "A stop command can return while the process is still exiting and holding its files.",
         Risk::ReadOnly,
@@ -175,7 +186,7 @@ pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
         },
         "Something still answers on the client URL: find the process (`ss -ltnp`) and stop it \
          before restoring; then start etcd again if you give up.",
-    ));
+    )));
     for member in &local {
         data_steps(facts, member, &way_back, &mut steps);
     }
@@ -318,26 +329,47 @@ fn prerequisites(facts: &ClusterRestoreFacts) -> Step {
     )
 }
 
-/// What to tell the engineer once data directories may have moved: how to get back.
-fn way_back(members: &[&RestoreMember]) -> String {
-    let moves: Vec<String> = members
+/// What to tell the engineer once data directories may have moved: how to get back. The
+/// failed restore is renamed, not deleted, so running these twice loses nothing either.
+fn way_back(facts: &ClusterRestoreFacts, members: &[&RestoreMember]) -> String {
+    let mut parts: Vec<String> = members
         .iter()
         .filter_map(|m| {
             m.keep_as.as_ref().map(|kept| {
+                let dir = m.data_dir.display().to_string();
                 format!(
-                    "`rm -rf {0}; mv {1} {0}`",
-                    m.data_dir.display(),
-                    kept.display()
+                    "`{} && {}`",
+                    shell_join([
+                        "mv".into(),
+                        "-T".into(),
+                        dir.clone(),
+                        format!("{dir}.failed-restore")
+                    ]),
+                    shell_join(["mv".into(), "-T".into(), kept.display().to_string(), dir])
                 )
             })
         })
         .collect();
-    if moves.is_empty() {
+    if matches!(facts.data, RestoreData::DataDir(_)) {
+        parts.extend(members.iter().filter_map(|m| {
+            m.conf
+                .as_ref()
+                .map(|conf| format!("remove {FORCE_NEW_CLUSTER} from {}", conf.display()))
+        }));
+    }
+    if let Ok(certs) = &facts.certificates {
+        parts.push(format!(
+            "put the earlier certificates back if they were replaced (`tar xpf {} -C {}`)",
+            certs.keep_old.display(),
+            certs.into.display()
+        ));
+    }
+    if parts.is_empty() {
         return "The old data directory did not exist; nothing to put back.".into();
     }
     format!(
         "To go back: stop etcd, then {}, and start etcd.",
-        moves.join(" and ")
+        parts.join("; ")
     )
 }
 
@@ -349,7 +381,7 @@ fn data_steps(
 ) {
     let dir = &member.data_dir;
     steps.push(match &member.keep_as {
-        Some(kept) => step(
+        Some(kept) => required(step(
             &format!("Keep {} as {}", dir.display(), file_name(kept)),
             "The current data is never deleted: it is the way back if the restore is not what you \
              wanted.",
@@ -359,10 +391,11 @@ fn data_steps(
                 to: kept.clone(),
             },
             &format!(
-                "Nothing was moved. Start etcd again: {}",
+                "{} was not moved. Start etcd again: {}. {way_back}",
+                dir.display(),
                 shell_join(member.service.start_command().argv)
             ),
-        ),
+        )),
         None => skip(
             &format!("Keep {}", dir.display()),
             format!("{} does not exist: nothing to keep", dir.display()),
@@ -469,30 +502,36 @@ fn restore_command(facts: &ClusterRestoreFacts, member: &RestoreMember) -> Comma
                 "docker".to_string(),
                 "run".into(),
                 "--rm".into(),
+                // The one-off container writes the host's data dir and reads the bundle:
+                // container labels would forbid both on an enforcing SELinux host.
+                "--security-opt".into(),
+                "label=disable".into(),
                 "-e".into(),
                 "ETCDCTL_API=3".into(),
                 "-v".into(),
                 format!("{0}:{0}:ro", facts.bundle.display()),
                 "-v".into(),
                 format!("{0}:{0}", parent.display()),
-                image.clone(),
+                // Whatever the image's own entrypoint, this runs the program named.
+                "--entrypoint".into(),
                 program,
+                image.clone(),
             ];
             argv.extend(args);
             CommandSpec::local(argv)
         }
-        None => {
-            let program = if program == "etcdctl" {
-                facts.etcdctl.clone()
-            } else {
-                program
-            };
-            let spec = CommandSpec::local(std::iter::once(program).chain(args));
-            match facts.data {
-                RestoreData::Snapshot(_) => spec.with_env("ETCDCTL_API", "3"),
-                RestoreData::DataDir(_) => spec,
+        None => match (&facts.data, &facts.etcdutl) {
+            (RestoreData::Snapshot(_), Some(etcdutl)) => {
+                CommandSpec::local(std::iter::once(etcdutl.clone()).chain(args))
             }
-        }
+            (RestoreData::Snapshot(_), None) => {
+                CommandSpec::local(std::iter::once(facts.etcdctl.clone()).chain(args))
+                    .with_env("ETCDCTL_API", "3")
+            }
+            (RestoreData::DataDir(_), _) => {
+                CommandSpec::local(std::iter::once(program).chain(args))
+            }
+        },
     }
 }
 
@@ -506,7 +545,7 @@ fn conf_step(member: &RestoreMember, value: Option<&str>, way_back: &str) -> Ste
             ),
         );
     };
-    step(
+    required(step(
         match value {
             Some(_) => "Force a new cluster on the first start",
             None => "Remove the force flag again",
@@ -520,7 +559,7 @@ fn conf_step(member: &RestoreMember, value: Option<&str>, way_back: &str) -> Ste
             value: value.map(String::from),
         },
         way_back,
-    )
+    ))
 }
 
 fn start_and_wait(members: &[&RestoreMember], way_back: &str, steps: &mut Vec<Step>) {
@@ -563,7 +602,7 @@ fn remote_member_checklist(facts: &ClusterRestoreFacts, member: &RestoreMember) 
             checklist: vec![
                 format!("copy {} to that host (scp)", facts.bundle.display()),
                 shell_join(member.service.stop_command().argv),
-                format!("mv {dir} {dir}.orig"),
+                format!("mv -T {dir} {dir}.orig   (fails rather than nest if {dir}.orig exists)"),
                 format!("ETCDCTL_API=3 {}", shell_join(restore.argv)),
                 format!("chown -R etcd:etcd {dir}"),
                 "start it only after every member is restored".to_string(),

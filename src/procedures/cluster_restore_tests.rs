@@ -43,6 +43,7 @@ fn facts() -> ClusterRestoreFacts {
         disaster_recovery: false,
         cluster_token: "etcd-cluster".into(),
         etcdctl: "/usr/bin/etcdctl".into(),
+        etcdutl: None,
         selinux: Err("SELinux is not enabled on this host".into()),
         owner: Ok("etcd:etcd".into()),
     }
@@ -122,7 +123,15 @@ fn the_snapshot_is_restored_with_the_members_name_and_peer_url() {
     );
     assert!(
         step.if_failed
-            .contains("mv /var/lib/etcd.orig /var/lib/etcd")
+            .contains("mv -T /var/lib/etcd.orig /var/lib/etcd"),
+        "{}",
+        step.if_failed
+    );
+    assert!(
+        step.if_failed
+            .contains("tar xpf /var/lib/lifeboat/replaced.tar -C /etc/origin/master"),
+        "{}",
+        step.if_failed
     );
 }
 
@@ -143,8 +152,60 @@ fn the_data_dir_moves_to_the_free_orig_name_and_is_never_deleted() {
             .any(|t| Path::new(t) == p)),
         PathBuf::from("/var/lib/etcd.orig.2")
     );
+    // The way back renames the failed restore instead of deleting it, so following it twice
+    // cannot destroy the kept data.
     let runbook = crate::plan::render_runbook(&plan);
-    assert!(!runbook.contains("rm -rf /var/lib/etcd "), "{runbook}");
+    assert!(!runbook.contains("rm -rf"), "{runbook}");
+    assert!(
+        runbook.contains(
+            "`mv -T /var/lib/etcd /var/lib/etcd.failed-restore && mv -T /var/lib/etcd.orig /var/lib/etcd`"
+        ),
+        "{runbook}"
+    );
+}
+
+#[test]
+fn etcdutl_restores_where_it_is_installed() {
+    let mut facts = facts();
+    facts.etcdutl = Some("/usr/bin/etcdutl".into());
+    let plan = plan_cluster_restore(&facts);
+    let step = &plan.steps[position(&plan, "Restore the etcd data")];
+    assert_eq!(
+        argv_of(step)[..3],
+        ["/usr/bin/etcdutl", "snapshot", "restore"]
+    );
+}
+
+#[test]
+fn the_steps_later_ones_rely_on_cannot_be_skipped() {
+    let mut datadir = facts();
+    datadir.data = RestoreData::DataDir("/backups/b1/etcd-datadir".into());
+    for plan in [
+        plan_cluster_restore(&facts()),
+        plan_cluster_restore(&datadir),
+    ] {
+        let required: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|s| s.required)
+            .map(|s| s.title.as_str())
+            .collect();
+        for title in [
+            "Verify the bundle",
+            "Stop etcd",
+            "Wait until etcd is really down",
+            "Keep /var/lib/etcd",
+        ] {
+            assert!(
+                required.iter().any(|r| r.starts_with(title)),
+                "{title}: {required:?}"
+            );
+        }
+        assert!(!required.iter().any(|r| r.starts_with("Prerequisites")));
+    }
+    let plan = plan_cluster_restore(&datadir);
+    assert!(plan.steps[position(&plan, "Remove the force flag")].required);
+    assert!(plan.steps[position(&plan, "Force a new cluster")].required);
 }
 
 #[test]
@@ -231,19 +292,24 @@ fn a_stopped_container_is_restored_through_a_one_off_container_of_its_image() {
     );
     let restore = argv_of(&plan.steps[position(&plan, "Restore the etcd data")]);
     assert_eq!(
-        restore[..11],
+        restore[..16],
         [
             "docker",
             "run",
             "--rm",
+            "--security-opt",
+            "label=disable",
             "-e",
             "ETCDCTL_API=3",
             "-v",
             "/backups/b1:/backups/b1:ro",
             "-v",
             "/var/lib:/var/lib",
+            "--entrypoint",
+            "etcdctl",
             "registry/etcd:3.4",
-            "etcdctl"
+            "snapshot",
+            "restore"
         ]
     );
     let inside = &plan.steps[position(&plan, "Check health from inside etcd_container")];

@@ -26,6 +26,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             action: Action::Etcd(EtcdCall::MemberList),
             check: Check::MembersStarted,
             always_run: false,
+            required: false,
             if_failed: format!(
                 "{NO_CHANGE} If no endpoint answered, quorum may be lost or the connection settings are \
                  wrong: check that etcd runs on the hosts (`systemctl status etcd` or `docker ps`) and \
@@ -43,6 +44,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             action: Action::Etcd(EtcdCall::EndpointStatus),
             check: Check::EndpointsHealthy,
             always_run: false,
+            required: false,
             if_failed: format!(
                 "{NO_CHANGE} A member that does not answer is down or cut off: if the cluster still has \
                  quorum, replace it with the member recovery procedure; if members disagree on the \
@@ -59,6 +61,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             action: Action::Etcd(EtcdCall::AlarmList),
             check: Check::NoAlarms,
             always_run: false,
+            required: false,
             if_failed: format!(
                 "{NO_CHANGE} For NOSPACE: compact and defragment (`etcdctl compact`, `etcdctl defrag`), \
                  prune events and other TTL data, then `etcdctl alarm disarm`. For CORRUPT: take the \
@@ -84,6 +87,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
             action: Action::Run(spec),
             check: Check::ExitSuccess,
             always_run: false,
+            required: false,
             if_failed: format!(
                 "{NO_CHANGE} etcdctl's own output above names the unhealthy endpoints; compare it with \
                  the status step."

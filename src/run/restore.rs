@@ -39,6 +39,9 @@ pub fn restore_archive(
     into: &Path,
     keep_old: &Path,
 ) -> Result<ActionResult, String> {
+    // Every entry is checked before anything is read or written: a hostile name must not make
+    // the keeping of old files reach outside `into` either.
+    crate::bundle::check_entries(archive, into).map_err(|e| format!("{e:#}"))?;
     let entries = archive_file_names(archive)?;
     let overwritten: Vec<PathBuf> = entries
         .iter()
@@ -123,6 +126,9 @@ pub async fn wait_for_etcd(
     timeout_secs: u64,
     events: &UnboundedSender<RunEvent>,
 ) -> Result<ActionResult, String> {
+    if endpoints.is_empty() {
+        return Err("no client URL is known to watch: check ETCD_ADVERTISE_CLIENT_URLS".into());
+    }
     let started = Instant::now();
     let deadline = started + Duration::from_secs(timeout_secs);
     let target = Endpoints {
@@ -173,6 +179,7 @@ async fn listening(endpoints: &[String]) -> Vec<String> {
     let mut open = Vec::new();
     for endpoint in endpoints {
         let Some(address) = host_port(endpoint) else {
+            open.push(endpoint.clone());
             continue;
         };
         let attempt = tokio::time::timeout(
@@ -180,7 +187,13 @@ async fn listening(endpoints: &[String]) -> Vec<String> {
             tokio::net::TcpStream::connect(&address),
         )
         .await;
-        if matches!(attempt, Ok(Ok(_))) {
+        // Only a refused connection proves nothing listens; a timeout or a name that does not
+        // resolve proves nothing at all, so it counts as still up.
+        let refused = matches!(
+            &attempt,
+            Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused
+        );
+        if !refused {
             open.push(endpoint.clone());
         }
     }

@@ -128,6 +128,19 @@ impl Runner {
                     });
                     return PlanOutcome::Aborted { at: index };
                 }
+                Decision::Skip if step.required => {
+                    // The steps after it are only safe because this one runs: stopping here is
+                    // the only safe way not to run it.
+                    self.emit(RunEvent::StepFinished {
+                        index,
+                        outcome: StepOutcome::Skipped {
+                            reason: "this step cannot be skipped (the steps after it rely on it): \
+                                     the plan was stopped here"
+                                .into(),
+                        },
+                    });
+                    return PlanOutcome::Aborted { at: index };
+                }
                 Decision::Skip => {
                     self.emit(RunEvent::StepFinished {
                         index,

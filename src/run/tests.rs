@@ -15,6 +15,7 @@ fn step(title: &str, script: &str) -> Step {
         check: Check::ExitSuccess,
         if_failed: format!("undo {title}"),
         always_run: false,
+        required: false,
     }
 }
 
@@ -177,6 +178,23 @@ async fn ask_confirms_each_step_and_honours_skip_and_abort() {
 }
 
 #[tokio::test]
+async fn a_required_step_cannot_be_skipped_and_skipping_it_stops_the_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, _rx) = mpsc::unbounded_channel();
+    let mut plan = plan_in(dir.path(), false);
+    plan.steps[1].required = true;
+    let (policy, answerer) = scripted(vec![Decision::Run, Decision::Skip, Decision::Run]);
+    let outcome = Runner::new(policy, events).run(&plan).await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 1 });
+    assert_eq!(
+        marks(dir.path()),
+        ["one"],
+        "nothing after the refused skip ran"
+    );
+    assert_eq!(answerer.await.expect("answerer"), [0, 1]);
+}
+
+#[tokio::test]
 async fn nobody_to_ask_means_nothing_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (events, _rx) = mpsc::unbounded_channel();
@@ -210,6 +228,7 @@ async fn manual_steps_accepted_by_yes_say_so() {
             check: Check::Confirmed,
             if_failed: String::new(),
             always_run: false,
+            required: false,
         }],
     };
     let outcome = Runner::new(ConfirmPolicy::AssumeYes, tx)

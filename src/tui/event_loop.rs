@@ -36,13 +36,13 @@ pub async fn run(connection: Option<ConnectionSettings>, sandbox_dir: PathBuf) -
 /// `None` when the engineer quit before it did.
 pub async fn run_wizard(
     plan: Plan,
-    connection: ConnectionSettings,
+    connection: Option<ConnectionSettings>,
     sandbox_dir: PathBuf,
 ) -> Result<Option<PlanOutcome>> {
     let transcript = Transcript::open(&crate::paths::state_dir()?)?;
     let mut tui = terminal::enter()?;
-    let target = connection.target.clone();
-    let mut app = App::new(Some(connection), sandbox_dir, jiff::Timestamp::now());
+    let target = connection.as_ref().map(|c| c.target.clone());
+    let mut app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
     let result = event_loop(&mut tui, &mut app, Some((plan, target, transcript))).await;
     terminal::leave();
     result?;
@@ -83,14 +83,14 @@ impl Refresher {
 async fn event_loop(
     tui: &mut Tui,
     app: &mut App,
-    first_plan: Option<(Plan, Endpoints, Transcript)>,
+    first_plan: Option<(Plan, Option<Endpoints>, Transcript)>,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     if let Some((plan, target, transcript)) = first_plan {
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, Some(target), transcript, tx.clone());
+        spawn_runner(plan, target, transcript, tx.clone());
     }
     let mut refresher: Option<Refresher> = None;
     loop {
@@ -158,6 +158,7 @@ async fn event_loop(
                             preview,
                             yes: false,
                             dry_run: false,
+                            headless: false,
                         })
                         .await
                     },

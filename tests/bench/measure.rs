@@ -1,5 +1,6 @@
-//! How one run of a tool is measured: wall time and the peak resident memory of the process
-//! itself (from `wait4`'s rusage, so a tool's children or a sibling never count).
+//! How one run of a tool is measured: wall time and peak resident memory from `wait4`'s
+//! rusage, which covers the process and the children it waited for (the largest of them for
+//! memory): a tool that shells out pays for what it starts.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
@@ -56,18 +57,25 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// CPU seconds (user + system) a live process and its waited-for children have used, from
-/// `/proc/PID/stat`.
+/// `/proc/PID/stat`; panics when the process is gone, since its figure would be meaningless.
 pub fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_else(|e| panic!("process {pid} is gone: {e}"));
     // Fields after the command name, which may hold spaces, start after the last ')'.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
         .collect();
+    // proc(5) fields 14-17 (utime, stime, cutime, cstime); field 3 is index 0 here.
     let ticks: u64 = [11, 12, 13, 14]
         .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
+        .map(|i| {
+            fields
+                .get(*i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("unreadable /proc/{pid}/stat: {stat}"))
+        })
         .sum();
     // SAFETY: sysconf has no preconditions.
     let per_second = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) }.max(1);

@@ -111,7 +111,12 @@ fn first_frame(command: &str, marker: &str) -> f64 {
 fn idle_cpu(command: &str, marker: &str, seconds: u64) -> f64 {
     let pid = start(command);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !screen().contains(marker) && Instant::now() < deadline {
+    while !screen().contains(marker) {
+        assert!(
+            Instant::now() < deadline,
+            "no {marker:?} on screen:\n{}",
+            screen()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let before = cpu_seconds(pid);
