@@ -87,9 +87,6 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
     let warn_way_back = step.risk == Risk::Destructive
         && !step.if_failed.is_empty()
         && !matches!(wizard.steps[wizard.selected], StepState::Done(_));
-    let about_height = if warn_way_back { 13 } else { 10 };
-    let [about, output] =
-        Layout::vertical([Constraint::Length(about_height), Constraint::Min(3)]).areas(area);
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Risk: "),
@@ -129,6 +126,19 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
         )),
         _ => {}
     }
+    // As tall as the wrapped text needs (long paths make long commands), leaving the output
+    // pane at least a third of the space.
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner_width).max(1))
+        .sum();
+    // One spare row: words wrap before the last column.
+    let about_height = u16::try_from(wrapped + 3)
+        .unwrap_or(u16::MAX)
+        .clamp(10, (area.height * 2 / 3).max(10));
+    let [about, output] =
+        Layout::vertical([Constraint::Length(about_height), Constraint::Min(3)]).areas(area);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
