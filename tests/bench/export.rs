@@ -44,8 +44,8 @@ pub fn run() {
     let count = |kind: &str| manifest["project"]["counts"][kind].as_u64().unwrap_or(0);
     let seeded_secrets = objects() as u64 / 5;
     assert!(
-        count("configmaps") >= objects() as u64 - seeded_secrets
-            && count("secrets") >= seeded_secrets,
+        count("ConfigMap") >= objects() as u64 - seeded_secrets
+            && count("Secret") >= seeded_secrets,
         "the export misses seeded objects: {}",
         manifest["project"]["counts"]
     );
