@@ -20,6 +20,24 @@ pub fn default_sandbox_dir() -> Result<PathBuf> {
     Ok(project_dirs()?.data_dir().join("sandbox"))
 }
 
+/// Where bundles made from the TUI go: cluster backups, project exports, application data.
+pub fn backups_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().join("backups"))
+}
+
+/// Where a restore keeps the files it replaced (certificates and keys).
+pub fn replaced_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().join("replaced"))
+}
+
+/// `PREFIX-YYYYmmdd-HHMMSS`: bundle names that sort by time.
+pub fn stamped(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+    )
+}
+
 /// Transcripts of executed actions.
 pub fn state_dir() -> Result<PathBuf> {
     let dirs = project_dirs()?;

@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::{Sandbox, have, path, text};
@@ -48,8 +48,40 @@ fn sh(sandbox: &Sandbox, namespace: &str, pod: &str, script: &str) -> String {
     sandbox.kubectl_ok(&["exec", "-n", namespace, pod, "--", "sh", "-c", script])
 }
 
-fn lifeboat(sandbox: &Sandbox, args: &[&str]) -> Output {
-    sandbox.lifeboat(args)
+/// `lifeboat appdata backup -n ci --workload dc/jenkins --out OUT --yes`, ready to run.
+fn jenkins_backup(sandbox: &Sandbox, out: &Path) -> Command {
+    let mut command = sandbox.lifeboat.command();
+    command.envs(sandbox.env()).args([
+        "appdata",
+        "backup",
+        "-n",
+        "ci",
+        "--workload",
+        "dc/jenkins",
+        "--out",
+        path(out),
+        "--yes",
+    ]);
+    command
+}
+
+/// `lifeboat appdata restore -n ci --workload dc/jenkins --from BUNDLE --restart HOW --yes`.
+fn jenkins_restore(sandbox: &Sandbox, from: &Path, restart: &str) -> Command {
+    let mut command = sandbox.lifeboat.command();
+    command.envs(sandbox.env()).args([
+        "appdata",
+        "restore",
+        "-n",
+        "ci",
+        "--workload",
+        "dc/jenkins",
+        "--from",
+        path(from),
+        "--restart",
+        restart,
+        "--yes",
+    ]);
+    command
 }
 
 /// Every file's checksum and every link's target under the mount, as the pod sees them.
@@ -84,20 +116,9 @@ fn jenkins_data_round_trips_with_the_same_checksums_and_links() {
     let root = tempfile::tempdir().expect("tempdir");
     let bundle = root.path().join("jenkins-backup");
 
-    let backup = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let backup = jenkins_backup(&sandbox, &bundle)
+        .output()
+        .expect("lifeboat runs");
     assert!(backup.status.success(), "{}", text(&backup));
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(bundle.join("manifest.json")).expect("a manifest"),
@@ -134,22 +155,9 @@ fn jenkins_data_round_trips_with_the_same_checksums_and_links() {
     );
     assert_ne!(fingerprint(&sandbox, "ci", &pod, HOME), before);
 
-    let restore = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "restore",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--from",
-            path(&bundle),
-            "--restart",
-            "delete",
-            "--yes",
-        ],
-    );
+    let restore = jenkins_restore(&sandbox, &bundle, "delete")
+        .output()
+        .expect("lifeboat runs");
     assert!(restore.status.success(), "{}", text(&restore));
     let new_pod = jenkins_pod(&sandbox);
     assert_ne!(new_pod, pod, "the pod was restarted");
@@ -209,19 +217,8 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
     let pod = jenkins_pod(&sandbox);
     let root = tempfile::tempdir().expect("tempdir");
     // The baseline: the same backup of the few kilobytes the seeded Jenkins holds.
-    let mut command = sandbox.lifeboat.command();
     let small = root.path().join("small");
-    command.envs(sandbox.env()).args([
-        "appdata",
-        "backup",
-        "-n",
-        "ci",
-        "--workload",
-        "dc/jenkins",
-        "--out",
-        path(&small),
-        "--yes",
-    ]);
+    let command = jenkins_backup(&sandbox, &small);
     let (baseline, baseline_peak) = run_measuring_memory(command);
     assert!(baseline.status.success(), "{}", text(&baseline));
     sh(
@@ -234,21 +231,7 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
 
     // A backup killed half-way leaves only the .partial directory, which is not a bundle.
     let killed = root.path().join("killed");
-    let mut child = sandbox
-        .lifeboat
-        .command()
-        .envs(sandbox.env())
-        .args([
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&killed),
-            "--yes",
-        ])
+    let mut child = jenkins_backup(&sandbox, &killed)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("starts");
@@ -266,20 +249,9 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
     let partial = root.path().join("killed.partial");
     let verify = sandbox.lifeboat(&["verify", path(&partial)]);
     assert!(!verify.status.success(), "{}", text(&verify));
-    let again = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&killed),
-            "--yes",
-        ],
-    );
+    let again = jenkins_backup(&sandbox, &killed)
+        .output()
+        .expect("lifeboat runs");
     assert!(!again.status.success());
     assert!(
         text(&again).contains("left from an earlier run"),
@@ -288,18 +260,7 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
     );
 
     let bundle = root.path().join("big");
-    let mut command = sandbox.lifeboat.command();
-    command.envs(sandbox.env()).args([
-        "appdata",
-        "backup",
-        "-n",
-        "ci",
-        "--workload",
-        "dc/jenkins",
-        "--out",
-        path(&bundle),
-        "--yes",
-    ]);
+    let command = jenkins_backup(&sandbox, &bundle);
     let (backup, backup_peak) = run_measuring_memory(command);
     assert!(backup.status.success(), "{}", text(&backup));
     let size = std::fs::metadata(bundle.join("volumes/jenkins-data/big.bin"))
@@ -308,20 +269,7 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
     assert_eq!(size, 200 * MIB);
 
     sh(&sandbox, "ci", &pod, &format!("rm {HOME}/big.bin"));
-    let mut command = sandbox.lifeboat.command();
-    command.envs(sandbox.env()).args([
-        "appdata",
-        "restore",
-        "-n",
-        "ci",
-        "--workload",
-        "dc/jenkins",
-        "--from",
-        path(&bundle),
-        "--restart",
-        "none",
-        "--yes",
-    ]);
+    let command = jenkins_restore(&sandbox, &bundle, "none");
     let (restore, restore_peak) = run_measuring_memory(command);
     assert!(restore.status.success(), "{}", text(&restore));
     assert_eq!(
@@ -369,20 +317,9 @@ fn no_running_pod_means_no_backup_and_nothing_on_disk() {
     }
     let root = tempfile::tempdir().expect("tempdir");
     let bundle = root.path().join("b");
-    let output = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let output = jenkins_backup(&sandbox, &bundle)
+        .output()
+        .expect("lifeboat runs");
     assert!(!output.status.success());
     assert!(
         text(&output).contains("this type of backup needs a running pod"),
@@ -438,20 +375,17 @@ fn pods_without_tar_or_sh_and_read_only_volumes_are_refused_with_the_reason() {
             text(&exec)
         );
         let bundle = root.path().join(namespace);
-        let output = lifeboat(
-            &sandbox,
-            &[
-                "appdata",
-                "backup",
-                "-n",
-                namespace,
-                "--workload",
-                "deployment/app",
-                "--out",
-                path(&bundle),
-                "--yes",
-            ],
-        );
+        let output = sandbox.lifeboat(&[
+            "appdata",
+            "backup",
+            "-n",
+            namespace,
+            "--workload",
+            "deployment/app",
+            "--out",
+            path(&bundle),
+            "--yes",
+        ]);
         assert!(!output.status.success());
         assert!(text(&output).contains(expected), "{}", text(&output));
         assert!(!bundle.exists() && !root.path().join(format!("{namespace}.partial")).exists());
@@ -466,35 +400,29 @@ fn pods_without_tar_or_sh_and_read_only_volumes_are_refused_with_the_reason() {
         "a readOnly mount refuses writes even for root"
     );
     let bundle = root.path().join("readonly");
-    let backup = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "readonly",
-            "--workload",
-            "deployment/app",
-            "--out",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let backup = sandbox.lifeboat(&[
+        "appdata",
+        "backup",
+        "-n",
+        "readonly",
+        "--workload",
+        "deployment/app",
+        "--out",
+        path(&bundle),
+        "--yes",
+    ]);
     assert!(backup.status.success(), "{}", text(&backup));
-    let restore = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "restore",
-            "-n",
-            "readonly",
-            "--workload",
-            "deployment/app",
-            "--from",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let restore = sandbox.lifeboat(&[
+        "appdata",
+        "restore",
+        "-n",
+        "readonly",
+        "--workload",
+        "deployment/app",
+        "--from",
+        path(&bundle),
+        "--yes",
+    ]);
     assert!(!restore.status.success());
     let said = text(&restore);
     assert!(said.contains("is not writable"), "{said}");
@@ -516,20 +444,9 @@ fn restore_refuses_links_out_of_the_volume_and_damaged_bundles() {
     );
     let root = tempfile::tempdir().expect("tempdir");
     let bundle = root.path().join("links");
-    let backup = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let backup = jenkins_backup(&sandbox, &bundle)
+        .output()
+        .expect("lifeboat runs");
     assert!(
         backup.status.success(),
         "the link is kept as a link: {}",
@@ -541,22 +458,9 @@ fn restore_refuses_links_out_of_the_volume_and_damaged_bundles() {
         &pod,
         &format!("rm {HOME}/escape && echo changed > {HOME}/marker"),
     );
-    let restore = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "restore",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--from",
-            path(&bundle),
-            "--restart",
-            "none",
-            "--yes",
-        ],
-    );
+    let restore = jenkins_restore(&sandbox, &bundle, "none")
+        .output()
+        .expect("lifeboat runs");
     assert!(!restore.status.success());
     assert!(
         text(&restore).contains("outside /var/lib/jenkins"),
@@ -571,22 +475,9 @@ fn restore_refuses_links_out_of_the_volume_and_damaged_bundles() {
     // A bundle changed after the backup is refused before anything is copied.
     std::fs::remove_file(bundle.join("volumes/jenkins-data/escape")).expect("removes");
     std::fs::write(bundle.join("volumes/jenkins-data/marker"), "tampered\n").expect("writes");
-    let restore = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "restore",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--from",
-            path(&bundle),
-            "--restart",
-            "none",
-            "--yes",
-        ],
-    );
+    let restore = jenkins_restore(&sandbox, &bundle, "none")
+        .output()
+        .expect("lifeboat runs");
     assert!(!restore.status.success());
     assert!(
         text(&restore).contains("FAILED verification"),
@@ -612,38 +503,32 @@ fn scale_restart_goes_to_zero_and_back_to_the_old_replica_count() {
     );
     let root = tempfile::tempdir().expect("tempdir");
     let bundle = root.path().join("db");
-    let backup = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "shop",
-            "--workload",
-            "deployment/db",
-            "--out",
-            path(&bundle),
-            "--yes",
-        ],
-    );
+    let backup = sandbox.lifeboat(&[
+        "appdata",
+        "backup",
+        "-n",
+        "shop",
+        "--workload",
+        "deployment/db",
+        "--out",
+        path(&bundle),
+        "--yes",
+    ]);
     assert!(backup.status.success(), "{}", text(&backup));
     sh(&sandbox, "shop", &pod, "rm /var/lib/pgsql/data/PG_VERSION");
-    let restore = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "restore",
-            "-n",
-            "shop",
-            "--workload",
-            "deployment/db",
-            "--from",
-            path(&bundle),
-            "--restart",
-            "scale",
-            "--yes",
-        ],
-    );
+    let restore = sandbox.lifeboat(&[
+        "appdata",
+        "restore",
+        "-n",
+        "shop",
+        "--workload",
+        "deployment/db",
+        "--from",
+        path(&bundle),
+        "--restart",
+        "scale",
+        "--yes",
+    ]);
     assert!(restore.status.success(), "{}", text(&restore));
     assert!(
         text(&restore).contains("scaled deployment/db to 0"),
@@ -679,26 +564,23 @@ fn dry_run_shows_the_procedures_steps_and_touches_nothing() {
     let Some(sandbox) = sandbox() else { return };
     let root = tempfile::tempdir().expect("tempdir");
     let bundle = root.path().join("b");
-    let output = lifeboat(
-        &sandbox,
-        &[
-            "appdata",
-            "backup",
-            "-n",
-            "ci",
-            "--workload",
-            "dc/jenkins",
-            "--out",
-            path(&bundle),
-            "--dry-run",
-        ],
-    );
+    let output = sandbox.lifeboat(&[
+        "appdata",
+        "backup",
+        "-n",
+        "ci",
+        "--workload",
+        "dc/jenkins",
+        "--out",
+        path(&bundle),
+        "--dry-run",
+    ]);
     assert!(output.status.success(), "{}", text(&output));
     let said = text(&output);
     assert!(said.contains("tar cf - -C /var/lib/jenkins ."), "{said}");
     assert!(said.contains("Dry run: nothing was executed."), "{said}");
     assert_eq!(std::fs::read_dir(root.path()).expect("lists").count(), 0);
-    let list = lifeboat(&sandbox, &["appdata", "list", "-n", "ci"]);
+    let list = sandbox.lifeboat(&["appdata", "list", "-n", "ci"]);
     assert!(
         text(&list).contains("jenkins-data  /var/lib/jenkins  claim jenkins"),
         "{}",

@@ -306,19 +306,7 @@ fn a_member_killed_mid_stream_leaves_no_partial_snapshot() {
         let out = sandbox.etcdctl(&["put", &format!("/big/{i}"), &big]);
         assert!(out.status.success(), "{}", text(&out));
     }
-    let env = sandbox.env();
-    let var = |name: &str| {
-        env.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .expect("exported")
-    };
-    let target = lifeboat::connection::Endpoints {
-        endpoints: vec![var("ETCDCTL_ENDPOINTS")],
-        cacert: Some(var("ETCDCTL_CACERT").into()),
-        cert: Some(var("ETCDCTL_CERT").into()),
-        key: Some(var("ETCDCTL_KEY").into()),
-    };
+    let target = sandbox.endpoints();
     let file = sandbox.dir.parent().expect("root").join("interrupted.db");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut killed = false;
@@ -506,19 +494,7 @@ fn a_snapshot_never_overwrites_or_deletes_an_existing_file() {
         return;
     }
     let sandbox = Sandbox::up(1);
-    let env = sandbox.env();
-    let var = |name: &str| {
-        env.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .expect("exported")
-    };
-    let target = lifeboat::connection::Endpoints {
-        endpoints: vec![var("ETCDCTL_ENDPOINTS")],
-        cacert: Some(var("ETCDCTL_CACERT").into()),
-        cert: Some(var("ETCDCTL_CERT").into()),
-        key: Some(var("ETCDCTL_KEY").into()),
-    };
+    let target = sandbox.endpoints();
     let file = sandbox.dir.parent().expect("root").join("precious.db");
     std::fs::write(&file, "someone else's file").expect("writes");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

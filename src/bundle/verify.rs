@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::manifest::{MANIFEST, Manifest, list_files, sha256_file, sha256_link};
-use crate::etcd::verify_snapshot_hash;
+use crate::etcd::digest_file;
 
 #[derive(Debug, Error)]
 pub enum VerifyError {
@@ -56,20 +56,33 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
                 actual: metadata.len(),
             });
         }
-        let digest = sha256_file(&path).map_err(|e| VerifyError::Read {
-            path: entry.path.clone(),
-            detail: format!("{e:#}"),
-        })?;
+        // Only the bundle's own top-level snapshot is one; application data may hold any `.db`.
+        let snapshot = entry.path.components().count() == 1
+            && entry.path.extension().is_some_and(|ext| ext == "db");
+        // A snapshot's two hashes come from one read of what can be gigabytes.
+        let (digest, trailing_hash) = if snapshot {
+            let digests = digest_file(&path).map_err(|e| VerifyError::Read {
+                path: entry.path.clone(),
+                detail: e.to_string(),
+            })?;
+            (digests.sha256.clone(), Some(digests.trailing_hash()))
+        } else {
+            let digest = sha256_file(&path).map_err(|e| VerifyError::Read {
+                path: entry.path.clone(),
+                detail: format!("{e:#}"),
+            })?;
+            (digest, None)
+        };
         if digest != entry.sha256 {
             return Err(VerifyError::Checksum {
                 path: entry.path.clone(),
             });
         }
-        // Only the bundle's own top-level snapshot is one; application data may hold any `.db`.
-        if entry.path.components().count() == 1
-            && entry.path.extension().is_some_and(|ext| ext == "db")
-        {
-            verify_snapshot_hash(&path).map_err(|e| VerifyError::Snapshot(e.to_string()))?;
+        if let Some(Err(detail)) = trailing_hash {
+            return Err(VerifyError::Snapshot(format!(
+                "{}: {detail}",
+                path.display()
+            )));
         }
     }
     let listed: std::collections::BTreeSet<_> =

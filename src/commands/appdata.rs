@@ -274,21 +274,13 @@ fn names(volumes: &[WorkloadVolume]) -> String {
         .join(", ")
 }
 
-/// Where the TUI keeps application data bundles: the data dir's `backups/`.
-fn backups_dir() -> Result<PathBuf> {
-    Ok(crate::paths::default_sandbox_dir()?
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("backups"))
-}
-
 fn bundle_prefix(namespace: &str, workload: &str) -> String {
     format!("appdata-{namespace}-{}-", workload.replace('/', "-"))
 }
 
 /// The newest sealed bundle the TUI made for this workload.
 fn newest_bundle(namespace: &str, workload: &str) -> Result<PathBuf> {
-    let dir = backups_dir()?;
+    let dir = crate::paths::backups_dir()?;
     let prefix = bundle_prefix(namespace, workload);
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -326,7 +318,7 @@ pub async fn plan_request(request: &crate::tui::AppDataRequest) -> Result<Plan> 
         plan_restore(&selection, &bundle, RestartHow::Delete, 300).await
     } else {
         let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-        let out = backups_dir()?.join(format!(
+        let out = crate::paths::backups_dir()?.join(format!(
             "{}{stamp}",
             bundle_prefix(&request.namespace, &request.workload)
         ));

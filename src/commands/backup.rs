@@ -1,6 +1,6 @@
 //! `lifeboat backup cluster`: discovery of what this host has, then the backup plan.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 
@@ -127,10 +127,5 @@ pub fn host_name() -> String {
 
 /// The default bundle path for the TUI: the data dir's `backups/cluster-<time>`.
 pub fn default_out() -> Result<PathBuf> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-    Ok(crate::paths::default_sandbox_dir()?
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("backups")
-        .join(format!("cluster-{stamp}")))
+    Ok(crate::paths::backups_dir()?.join(crate::paths::stamped("cluster")))
 }

@@ -5,7 +5,7 @@ mod backup;
 mod member;
 mod procedure;
 mod project;
-pub use project::{backups_dir, default_export_dir, plan_export_of, plan_restore};
+pub use project::{default_export_dir, plan_export_of, plan_restore};
 mod restore;
 
 pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
@@ -173,13 +173,13 @@ pub async fn plan_with(
         }
         Procedure::ProjectExport => project::plan_export_everything().await?,
         Procedure::ProjectRestore => {
-            let newest = crate::tui::find_exports(&backups_dir()?)
+            let newest = crate::tui::find_exports(&crate::paths::backups_dir()?)
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
                     eyre!(
                         "no project export under {}; make one with `lifeboat project export`",
-                        backups_dir()
+                        crate::paths::backups_dir()
                             .map(|d| d.display().to_string())
                             .unwrap_or_default()
                     )

@@ -222,13 +222,5 @@ pub async fn plan_restore(args: &ProjectRestoreArgs) -> Result<Plan> {
 
 /// Where the TUI puts exports: the data dir's `backups/projects-<time>`.
 pub fn default_export_dir() -> Result<PathBuf> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-    Ok(backups_dir()?.join(format!("projects-{stamp}")))
-}
-
-pub fn backups_dir() -> Result<PathBuf> {
-    Ok(crate::paths::default_sandbox_dir()?
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("backups"))
+    Ok(crate::paths::backups_dir()?.join(crate::paths::stamped("projects")))
 }

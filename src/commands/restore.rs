@@ -367,13 +367,12 @@ fn certificates(
             .unwrap_or_else(|| "it was taken on a host without master certificates".into());
         return Err(format!("the bundle holds no certificates and keys: {why}"));
     };
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-    let keep_old = crate::paths::default_sandbox_dir()
+    let keep_old = crate::paths::replaced_dir()
         .map_err(|e| format!("{e:#}"))?
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("replaced")
-        .join(format!("certs-and-keys-before-restore-{stamp}.tar"));
+        .join(format!(
+            "{}.tar",
+            crate::paths::stamped("certs-and-keys-before-restore")
+        ));
     Ok(CertificatesRestore {
         archive: bundle.join(archive),
         into: master_dir.to_path_buf(),
@@ -400,14 +399,16 @@ fn etcd_owner() -> Result<String, String> {
 
 /// The newest cluster backup bundle under the default backups directory, for the TUI.
 pub fn newest_bundle() -> Result<PathBuf> {
-    let backups = crate::commands::backup::default_out()?
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let backups = crate::paths::backups_dir()?;
     let mut bundles: Vec<PathBuf> = std::fs::read_dir(&backups)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
+                // Project exports and application data share the directory.
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("cluster-"))
+                })
                 .filter(|p| p.join(crate::bundle::MANIFEST).is_file())
                 .collect()
         })

@@ -15,7 +15,7 @@ pub use client::{EtcdError, connect};
 pub use keys::count_keys;
 pub use membership::{add_member, promote_member, remove_member};
 pub use quorum::{Quorum, check_removal, size_advice};
-pub use snapshot::{SnapshotError, Transferred, save_snapshot, verify_snapshot_hash};
+pub use snapshot::{SnapshotError, Transferred, digest_file, save_snapshot};
 pub use status::{
     Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,
     endpoint_status, format_id, list_alarms, list_members,

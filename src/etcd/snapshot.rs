@@ -6,11 +6,10 @@ use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::client::{CALL_TIMEOUT, EtcdError, connect};
-use super::stream_digest::{Digests, HASH_LEN, StreamDigest};
+use super::stream_digest::{Digests, StreamDigest};
 use crate::connection::Endpoints;
 
 #[derive(Debug, Error)]
@@ -152,43 +151,23 @@ fn write_and_hash(
     Ok(digest.finish())
 }
 
-/// Checks the trailing SHA-256 that etcd appends to a snapshot, reading the file in chunks.
-/// A database copied out of a data directory has no such hash and fails here, as it does in
-/// `etcdctl snapshot restore` without `--skip-hash-check`.
-pub fn verify_snapshot_hash(path: &Path) -> Result<(), SnapshotError> {
+/// A snapshot file's SHA-256 and its trailing-hash check (etcd appends the SHA-256 of the
+/// database), in one read. A database copied out of a data directory has no such hash and
+/// fails the check, as it does in `etcdctl snapshot restore` without `--skip-hash-check`.
+pub fn digest_file(path: &Path) -> Result<Digests, SnapshotError> {
     let invalid = |detail: String| SnapshotError::Invalid {
         path: path.display().to_string(),
         detail,
     };
     let mut file = std::fs::File::open(path).map_err(|e| invalid(format!("cannot open: {e}")))?;
-    let size = file.metadata().map_err(|e| invalid(e.to_string()))?.len();
-    if size < HASH_LEN as u64 + 4096 {
-        return Err(invalid(format!(
-            "{size} bytes is too small to be an etcd snapshot"
-        )));
-    }
-    let body = size - HASH_LEN as u64;
-    let mut hasher = Sha256::new();
-    let mut remaining = body;
+    let mut digest = StreamDigest::default();
     let mut buffer = vec![0u8; 1 << 20];
-    while remaining > 0 {
-        let want = buffer
-            .len()
-            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        file.read_exact(&mut buffer[..want])
-            .map_err(|e| invalid(e.to_string()))?;
-        hasher.update(&buffer[..want]);
-        remaining -= want as u64;
+    loop {
+        let read = file.read(&mut buffer).map_err(|e| invalid(e.to_string()))?;
+        if read == 0 {
+            break;
+        }
+        digest.update(&buffer[..read]);
     }
-    let mut stored = [0u8; HASH_LEN];
-    file.read_exact(&mut stored)
-        .map_err(|e| invalid(e.to_string()))?;
-    if hasher.finalize().as_slice() == stored {
-        Ok(())
-    } else {
-        Err(invalid(
-            "the trailing SHA-256 does not match the data: the snapshot is corrupt or truncated"
-                .into(),
-        ))
-    }
+    Ok(digest.finish())
 }

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 /// etcd appends the SHA-256 of the database to the snapshot stream.
 pub const HASH_LEN: usize = 32;
+/// The trailing hash after bbolt's smallest database (its two meta pages).
+const MIN_SNAPSHOT: u64 = HASH_LEN as u64 + 4096;
 
 #[derive(Default)]
 pub struct StreamDigest {
@@ -25,6 +27,26 @@ pub struct Digests {
     pub sha256: String,
     /// Whether the last 32 bytes are the SHA-256 of the ones before.
     pub trailing_hash_matches: bool,
+}
+
+impl Digests {
+    /// Whether the bytes are an etcd snapshot whose trailing hash holds, in words for the
+    /// engineer when not.
+    pub fn trailing_hash(&self) -> Result<(), String> {
+        if self.bytes < MIN_SNAPSHOT {
+            Err(format!(
+                "{} bytes is too small to be an etcd snapshot",
+                self.bytes
+            ))
+        } else if self.trailing_hash_matches {
+            Ok(())
+        } else {
+            Err(
+                "the trailing SHA-256 does not match the data: the snapshot is corrupt or truncated"
+                    .into(),
+            )
+        }
+    }
 }
 
 impl StreamDigest {

@@ -9,9 +9,6 @@ use crate::bundle::{BundleIdentity, SealExtras, SnapshotStats, seal_with, write_
 use crate::connection::Endpoints;
 use crate::etcd::save_snapshot;
 
-/// etcd's trailing hash, and the smallest database bbolt writes.
-const HASH_LEN: usize = 32;
-
 pub fn prepare_bundle(staging: &Path, out: &Path) -> Result<ActionResult, String> {
     if out.exists() {
         return Err(format!(
@@ -74,13 +71,7 @@ pub async fn snapshot(
     });
     Ok(ActionResult::Snapshot {
         bytes,
-        hash: if digests.bytes < (HASH_LEN + 4096) as u64 {
-            Err(format!("{bytes} bytes is too small to be an etcd snapshot"))
-        } else if digests.trailing_hash_matches {
-            Ok(())
-        } else {
-            Err("the trailing SHA-256 does not match the data: the snapshot is corrupt or truncated".into())
-        },
+        hash: digests.trailing_hash(),
         sha256: digests.sha256,
     })
 }

@@ -2,14 +2,13 @@
 //! keeping the ones they replace, waiting for etcd to go down or come up, moving a data
 //! directory aside, editing etcd.conf, and checking the result against the bundle.
 
-use std::collections::BTreeSet;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::check::ActionResult;
+use super::check::{ActionResult, evaluate};
 use super::events::RunEvent;
 use crate::bundle::extract_safely;
 use crate::connection::Endpoints;
@@ -41,8 +40,7 @@ pub fn restore_archive(
 ) -> Result<ActionResult, String> {
     // Every entry is checked before anything is read or written: a hostile name must not make
     // the keeping of old files reach outside `into` either.
-    crate::bundle::check_entries(archive, into).map_err(|e| format!("{e:#}"))?;
-    let entries = archive_file_names(archive)?;
+    let entries = crate::bundle::check_entries(archive, into).map_err(|e| format!("{e:#}"))?;
     let overwritten: Vec<PathBuf> = entries
         .iter()
         .filter(|name| into.join(name).is_file())
@@ -69,26 +67,6 @@ pub fn restore_archive(
             }
         ),
     })
-}
-
-fn archive_file_names(archive: &Path) -> Result<Vec<PathBuf>, String> {
-    let file =
-        std::fs::File::open(archive).map_err(|e| format!("opening {}: {e}", archive.display()))?;
-    let mut reader = tar::Archive::new(file);
-    let entries = reader
-        .entries()
-        .map_err(|e| format!("reading {}: {e}", archive.display()))?;
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("reading {}: {e}", archive.display()))?;
-        if entry.header().entry_type().is_file() {
-            let name = entry
-                .path()
-                .map_err(|e| format!("reading an entry name: {e}"))?;
-            names.push(name.into_owned());
-        }
-    }
-    Ok(names)
 }
 
 /// A tar of the files about to be replaced, created new (never over an older one) and 0600
@@ -206,31 +184,16 @@ fn host_port(url: &str) -> Option<String> {
     (!authority.is_empty()).then(|| authority.to_string())
 }
 
+/// Healthy as the health check's step judges it: every member answers, one leader.
 async fn healthy(target: &Endpoints) -> (bool, String) {
     let snapshot = crate::etcd::collect_snapshot(target).await;
-    let failing: Vec<String> = snapshot
-        .endpoints
-        .iter()
-        .filter_map(|r| {
-            r.result
-                .as_ref()
-                .err()
-                .map(|e| format!("{}: {e}", r.endpoint))
-        })
-        .collect();
-    let leaders: BTreeSet<u64> = snapshot
-        .endpoints
-        .iter()
-        .filter_map(|r| r.result.as_ref().ok())
-        .map(|s| s.leader)
-        .collect();
-    if !failing.is_empty() {
-        return (false, format!("not answering: {}", failing.join("; ")));
+    match evaluate(
+        &crate::plan::Check::EndpointsHealthy,
+        &ActionResult::Endpoints(snapshot.endpoints),
+    ) {
+        Ok(_) => (true, String::new()),
+        Err(reason) => (false, reason),
     }
-    if leaders.len() != 1 || leaders.contains(&0) {
-        return (false, "answering, but no leader elected yet".into());
-    }
-    (true, String::new())
 }
 
 pub fn move_aside(from: &Path, to: &Path) -> Result<ActionResult, String> {

@@ -26,7 +26,7 @@ pub fn load_projects(tx: mpsc::UnboundedSender<Msg>) {
 
 pub fn load_backups(tx: mpsc::UnboundedSender<Msg>) {
     tokio::spawn(async move {
-        let result = crate::commands::backups_dir()
+        let result = crate::paths::backups_dir()
             .map(|dir| find_exports(&dir))
             .map_err(|e| format!("{e:#}"));
         let _ = tx.send(Msg::BackupsLoaded(result));

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, PostParams};
 
 use super::common::{Sandbox, path};
-use super::measure::{Run, measure, median, report};
+use super::measure::{alternate, measure, report_runs};
 
 const PROJECT: &str = "bench";
 
@@ -58,28 +58,16 @@ pub fn run() {
     let kinds = kinds.join(",");
     let kubectl =
         || measure(&mut sandbox.kubectl_command(&["get", &kinds, "-n", PROJECT, "-o", "yaml"]));
-    let mut ours = vec![first];
-    let mut theirs = vec![kubectl()];
-    for round in 1..super::rounds() {
-        if round % 2 == 0 {
-            ours.push(lifeboat(round));
-            theirs.push(kubectl());
-        } else {
-            theirs.push(kubectl());
-            ours.push(lifeboat(round));
-        }
-    }
-    let secs = |runs: &[Run]| median(runs.iter().map(|r| r.wall.as_secs_f64()).collect());
-    let mib = |runs: &[Run]| {
-        median(
-            runs.iter()
-                .map(|r| r.peak_rss_kib as f64 / 1024.0)
-                .collect(),
-        )
-    };
-    let case = format!("export {} objects", objects());
-    report(&case, "wall", secs(&ours), secs(&theirs), "s");
-    report(&case, "peak RSS", mib(&ours), mib(&theirs), "MiB");
+    let first_kubectl = kubectl();
+    // Round 0 ran above (lifeboat's gave the kinds); the others alternate.
+    let (mut ours, mut theirs) = alternate(
+        super::rounds() - 1,
+        |round| lifeboat(round + 1),
+        |_| kubectl(),
+    );
+    ours.insert(0, first);
+    theirs.insert(0, first_kubectl);
+    report_runs(&format!("export {} objects", objects()), &ours, &theirs);
 }
 
 /// Four config maps to every secret, each with a kilobyte of data, created 16 at a time.

@@ -47,6 +47,56 @@ pub fn measure(command: &mut Command) -> Run {
     }
 }
 
+/// Runs both tools `rounds` times, alternating who goes first so neither always gets the
+/// warmer cache; returns lifeboat's results and the peer's.
+pub fn alternate<T>(
+    rounds: usize,
+    mut lifeboat: impl FnMut(usize) -> T,
+    mut peer: impl FnMut(usize) -> T,
+) -> (Vec<T>, Vec<T>) {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            ours.push(lifeboat(round));
+            theirs.push(peer(round));
+        } else {
+            theirs.push(peer(round));
+            ours.push(lifeboat(round));
+        }
+    }
+    (ours, theirs)
+}
+
+pub fn median_wall_secs(runs: &[Run]) -> f64 {
+    median(runs.iter().map(|r| r.wall.as_secs_f64()).collect())
+}
+
+pub fn median_peak_mib(runs: &[Run]) -> f64 {
+    median(
+        runs.iter()
+            .map(|r| r.peak_rss_kib as f64 / 1024.0)
+            .collect(),
+    )
+}
+
+/// The wall-time and peak-memory lines of one case.
+pub fn report_runs(case: &str, ours: &[Run], theirs: &[Run]) {
+    report(
+        case,
+        "wall",
+        median_wall_secs(ours),
+        median_wall_secs(theirs),
+        "s",
+    );
+    report(
+        case,
+        "peak RSS",
+        median_peak_mib(ours),
+        median_peak_mib(theirs),
+        "MiB",
+    );
+}
+
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {

@@ -2,7 +2,7 @@
 //! same member, at growing database sizes, so that flat memory shows as a flat line.
 
 use super::common::{Lifeboat, ServedEtcd, path, plain_etcdctl};
-use super::measure::{Run, measure, median, report};
+use super::measure::{Run, alternate, measure, report_runs};
 
 const MIB: u64 = 1 << 20;
 
@@ -23,44 +23,13 @@ pub fn run() {
     let lifeboat = Lifeboat::new();
     for size in sizes() {
         let db = runtime.block_on(load_until(&etcd.endpoint, size));
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
-        for round in 0..super::rounds() {
-            // Alternate who goes first, so neither always gets the warmer cache.
-            if round % 2 == 0 {
-                ours.push(lifeboat_backup(
-                    &lifeboat,
-                    &etcd.endpoint,
-                    root.path(),
-                    round,
-                ));
-                theirs.push(etcdctl_save(&etcd.endpoint, root.path(), round));
-            } else {
-                theirs.push(etcdctl_save(&etcd.endpoint, root.path(), round));
-                ours.push(lifeboat_backup(
-                    &lifeboat,
-                    &etcd.endpoint,
-                    root.path(),
-                    round,
-                ));
-            }
-        }
-        let case = format!("snapshot {} MiB", db / MIB);
-        report(&case, "wall", secs(&ours), secs(&theirs), "s");
-        report(&case, "peak RSS", mib(&ours), mib(&theirs), "MiB");
+        let (ours, theirs) = alternate(
+            super::rounds(),
+            |round| lifeboat_backup(&lifeboat, &etcd.endpoint, root.path(), round),
+            |round| etcdctl_save(&etcd.endpoint, root.path(), round),
+        );
+        report_runs(&format!("snapshot {} MiB", db / MIB), &ours, &theirs);
     }
-}
-
-fn secs(runs: &[Run]) -> f64 {
-    median(runs.iter().map(|r| r.wall.as_secs_f64()).collect())
-}
-
-fn mib(runs: &[Run]) -> f64 {
-    median(
-        runs.iter()
-            .map(|r| r.peak_rss_kib as f64 / 1024.0)
-            .collect(),
-    )
 }
 
 fn lifeboat_backup(

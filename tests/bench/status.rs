@@ -5,69 +5,38 @@
 use std::process::Command;
 
 use super::common::Sandbox;
-use super::measure::{Run, measure, median, report};
+use super::measure::{Run, alternate, measure, report_runs};
 
 pub fn run() {
     let sandbox = Sandbox::up(5);
     let env = sandbox.env();
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    for round in 0..super::rounds() {
-        let lifeboat = || {
-            measure(
-                sandbox
-                    .lifeboat
-                    .command()
-                    .envs(env.clone())
-                    .args(["status", "--output", "json"]),
-            )
-        };
-        let etcdctl = || {
-            let status = measure(Command::new("etcdctl").envs(env.clone()).args([
-                "endpoint",
-                "status",
-                "--cluster",
-                "-w",
-                "json",
-            ]));
-            let health = measure(Command::new("etcdctl").envs(env.clone()).args([
-                "endpoint",
-                "health",
-                "--cluster",
-            ]));
-            Run {
-                wall: status.wall + health.wall,
-                peak_rss_kib: status.peak_rss_kib.max(health.peak_rss_kib),
-            }
-        };
-        if round % 2 == 0 {
-            ours.push(lifeboat());
-            theirs.push(etcdctl());
-        } else {
-            theirs.push(etcdctl());
-            ours.push(lifeboat());
-        }
-    }
-    let secs = |runs: &[Run]| median(runs.iter().map(|r| r.wall.as_secs_f64()).collect());
-    let mib = |runs: &[Run]| {
-        median(
-            runs.iter()
-                .map(|r| r.peak_rss_kib as f64 / 1024.0)
-                .collect(),
+    let lifeboat = |_round| {
+        measure(
+            sandbox
+                .lifeboat
+                .command()
+                .envs(env.clone())
+                .args(["status", "--output", "json"]),
         )
     };
-    report(
-        "status, 5 members, TLS",
-        "wall",
-        secs(&ours),
-        secs(&theirs),
-        "s",
-    );
-    report(
-        "status, 5 members, TLS",
-        "peak RSS",
-        mib(&ours),
-        mib(&theirs),
-        "MiB",
-    );
+    let etcdctl = |_round| {
+        let status = measure(Command::new("etcdctl").envs(env.clone()).args([
+            "endpoint",
+            "status",
+            "--cluster",
+            "-w",
+            "json",
+        ]));
+        let health = measure(Command::new("etcdctl").envs(env.clone()).args([
+            "endpoint",
+            "health",
+            "--cluster",
+        ]));
+        Run {
+            wall: status.wall + health.wall,
+            peak_rss_kib: status.peak_rss_kib.max(health.peak_rss_kib),
+        }
+    };
+    let (ours, theirs) = alternate(super::rounds(), lifeboat, etcdctl);
+    report_runs("status, 5 members, TLS", &ours, &theirs);
 }

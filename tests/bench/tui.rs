@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::common::Sandbox;
-use super::measure::{cpu_seconds, median, report};
+use super::measure::{alternate, cpu_seconds, median, report};
 
 const SOCKET: &str = "lifeboat-bench";
 
@@ -27,16 +27,11 @@ pub fn run() {
         ("first frame", " lifeboat ", "Every 2.0s"),
         ("members shown", "Members (", "IS LEADER"),
     ] {
-        let (mut mine, mut peer) = (Vec::new(), Vec::new());
-        for round in 0..super::rounds() {
-            if round % 2 == 0 {
-                mine.push(first_frame(&ours, ours_marker));
-                peer.push(first_frame(&theirs, theirs_marker));
-            } else {
-                peer.push(first_frame(&theirs, theirs_marker));
-                mine.push(first_frame(&ours, ours_marker));
-            }
-        }
+        let (mine, peer) = alternate(
+            super::rounds(),
+            |_| first_frame(&ours, ours_marker),
+            |_| first_frame(&theirs, theirs_marker),
+        );
         report("TUI", metric, median(mine), median(peer), "s");
     }
 

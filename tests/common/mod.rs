@@ -127,6 +127,23 @@ impl Sandbox {
             .collect()
     }
 
+    /// The sandbox's connection as lifeboat's library takes it, from `sandbox env`.
+    pub fn endpoints(&self) -> lifeboat::connection::Endpoints {
+        let env = self.env();
+        let var = |name: &str| {
+            env.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("sandbox env exports no {name}"))
+        };
+        lifeboat::connection::Endpoints {
+            endpoints: vec![var("ETCDCTL_ENDPOINTS")],
+            cacert: Some(var("ETCDCTL_CACERT").into()),
+            cert: Some(var("ETCDCTL_CERT").into()),
+            key: Some(var("ETCDCTL_KEY").into()),
+        }
+    }
+
     pub fn sandbox(&self, args: &[&str]) -> Output {
         let mut all = vec!["sandbox"];
         all.extend_from_slice(args);
