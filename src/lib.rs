@@ -18,6 +18,7 @@ pub mod paths;
 pub mod pki;
 pub mod plan;
 pub mod procedures;
+pub mod requests;
 pub mod run;
 pub mod sandbox;
 pub mod serde_fields;

@@ -5,6 +5,7 @@
 mod app;
 mod appdata;
 mod event_loop;
+pub mod form;
 mod msg;
 mod project;
 mod project_tasks;
