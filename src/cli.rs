@@ -172,6 +172,21 @@ pub struct BackupClusterArgs {
     pub confirm: ConfirmArgs,
 }
 
+impl BackupClusterArgs {
+    /// The choices of these flags, as the TUI's form would make them.
+    pub fn request(&self) -> crate::requests::ClusterBackupRequest {
+        crate::requests::ClusterBackupRequest {
+            out: self.out.clone(),
+            method: self.method,
+            data_dir: self.data_dir.clone(),
+            stop_etcd: self.stop_etcd,
+            master_dir: self.master_dir.clone(),
+            etcd_config_dir: self.etcd_config_dir.clone(),
+            container: self.placement.docker.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RestoreCommand {
     /// Certificates and keys, then etcd, from a cluster backup bundle (single-member clusters;
@@ -204,6 +219,35 @@ pub struct RestoreClusterArgs {
     pub placement: Placement,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
+}
+
+impl RestoreClusterArgs {
+    pub fn request(&self) -> crate::requests::ClusterRestoreRequest {
+        crate::requests::ClusterRestoreRequest {
+            bundle: self.bundle.clone(),
+            data_dir: self.data_dir.clone(),
+            etcd_conf: self.etcd_conf.clone(),
+            master_dir: self.master_dir.clone(),
+            disaster_recovery: self.disaster_recovery,
+            container: self.placement.docker.clone(),
+        }
+    }
+
+    /// The flags a request stands for, with every confirmation left to the screen.
+    pub fn from_request(request: &crate::requests::ClusterRestoreRequest) -> Self {
+        RestoreClusterArgs {
+            bundle: request.bundle.clone(),
+            data_dir: request.data_dir.clone(),
+            etcd_conf: request.etcd_conf.clone(),
+            master_dir: request.master_dir.clone(),
+            disaster_recovery: request.disaster_recovery,
+            headless: false,
+            placement: Placement {
+                docker: request.container.clone(),
+            },
+            confirm: ConfirmArgs::default(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +300,39 @@ pub struct MemberReplaceArgs {
     pub confirm: ConfirmArgs,
 }
 
+impl MemberReplaceArgs {
+    pub fn request(&self) -> crate::requests::MemberReplaceRequest {
+        crate::requests::MemberReplaceRequest {
+            failed: self.failed.clone(),
+            new_name: self.new_name.clone(),
+            new_host: self.new_host.clone(),
+            client_port: self.client_port,
+            peer_port: self.peer_port,
+            out: self.out.clone(),
+            learner_threshold: self.learner_threshold,
+            ca_dir: self.ca_dir.clone(),
+            etcd_conf: self.etcd_conf.clone(),
+        }
+    }
+
+    pub fn from_request(request: &crate::requests::MemberReplaceRequest) -> Self {
+        MemberReplaceArgs {
+            failed: request.failed.clone(),
+            new_name: request.new_name.clone(),
+            new_host: request.new_host.clone(),
+            client_port: request.client_port,
+            peer_port: request.peer_port,
+            out: request.out.clone(),
+            learner_threshold: request.learner_threshold,
+            ca_dir: request.ca_dir.clone(),
+            etcd_conf: request.etcd_conf.clone(),
+            sandbox: None,
+            headless: false,
+            confirm: ConfirmArgs::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StartWith {
     /// systemctl enable etcd --now
@@ -288,6 +365,39 @@ pub struct MemberJoinArgs {
     pub headless: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
+}
+
+impl MemberJoinArgs {
+    pub fn request(&self) -> crate::requests::MemberJoinRequest {
+        use crate::requests::JoinStartChoice;
+        crate::requests::MemberJoinRequest {
+            bundle: self.bundle.clone(),
+            start: self.start.map(|s| match s {
+                StartWith::Systemd => JoinStartChoice::Systemd,
+                StartWith::Container => JoinStartChoice::Container,
+                StartWith::Process => JoinStartChoice::Process,
+            }),
+            etc_dir: self.etc_dir.clone(),
+            wait_timeout_secs: self.wait_timeout,
+        }
+    }
+
+    pub fn from_request(request: &crate::requests::MemberJoinRequest) -> Self {
+        use crate::requests::JoinStartChoice;
+        MemberJoinArgs {
+            bundle: request.bundle.clone(),
+            sandbox: None,
+            start: request.start.map(|s| match s {
+                JoinStartChoice::Systemd => StartWith::Systemd,
+                JoinStartChoice::Container => StartWith::Container,
+                JoinStartChoice::Process => StartWith::Process,
+            }),
+            etc_dir: request.etc_dir.clone(),
+            wait_timeout: request.wait_timeout_secs,
+            headless: false,
+            confirm: ConfirmArgs::default(),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

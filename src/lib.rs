@@ -12,6 +12,7 @@ pub mod etcd;
 pub mod exec;
 pub mod facts;
 pub mod fsutil;
+pub mod gather;
 pub mod health;
 pub mod kube;
 pub mod paths;

@@ -382,7 +382,7 @@ mod screens {
             jiff::Timestamp::from_second(1_790_000_000).expect("time"),
         );
         app.screen = Screen::Dashboard;
-        app.menu_selected = lifeboat::procedures::Procedure::ALL
+        app.menu_selected = lifeboat::tui::Entry::ALL
             .iter()
             .position(|p| p.title() == entry)
             .expect("in the menu");

@@ -10,7 +10,7 @@ mod verify;
 pub use archive::{check_entries, extract_safely, read_member, write_archive, write_tgz};
 pub use manifest::{
     BundleIdentity, FileEntry, MANIFEST, Manifest, SealExtras, SnapshotStats, seal, seal_with,
-    staging_dir,
+    sha256_file, staging_dir,
 };
 pub use project::{ExportFile, PROJECT_FILES, ProjectContents};
 pub use verify::{VerifyError, verify};

@@ -149,7 +149,7 @@ pub async fn plan_backup(selection: &AppDataSelection, out: &Path) -> Result<Pla
         pod,
         volumes,
         out,
-        host: super::backup::host_name(),
+        host: crate::gather::cluster_backup::host_name(),
     }))
 }
 

@@ -1,12 +1,11 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
 pub mod appdata;
-mod backup;
-mod member;
+pub mod member;
 mod procedure;
 mod project;
 pub use project::{default_export_dir, plan_export_of, plan_restore};
-mod restore;
+pub mod restore;
 
 pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
 mod profile;
@@ -47,7 +46,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             command: BackupCommand::Cluster(args),
         }) => {
             let connection = require_connection(&cli.connection)?;
-            let plan = backup::plan_backup(connection.clone(), &args).await?;
+            let plan =
+                crate::gather::cluster_backup::plan(connection.clone(), &args.request()).await?;
             procedure::run_plan(plan, connection, args.confirm).await
         }
         Some(Command::Restore {
@@ -136,22 +136,13 @@ pub async fn plan_with(
             target,
         }),
         Procedure::ClusterBackup => {
-            let args = crate::cli::BackupClusterArgs {
-                out: backup::default_out()?,
-                method: crate::procedures::BackupMethod::Snapshot,
-                data_dir: None,
-                stop_etcd: false,
-                master_dir: "/etc/origin/master".into(),
-                etcd_config_dir: "/etc/etcd".into(),
-                placement: Placement {
-                    docker: match target {
-                        Target::DockerExec { container } => Some(container),
-                        Target::Local => None,
-                    },
-                },
-                confirm: crate::cli::ConfirmArgs::default(),
-            };
-            backup::plan_backup(connection, &args).await?
+            let mut request = crate::requests::ClusterBackupRequest::snapshot_into(
+                crate::gather::cluster_backup::default_out()?,
+            );
+            if let Target::DockerExec { container } = target {
+                request.container = Some(container);
+            }
+            crate::gather::cluster_backup::plan(connection, &request).await?
         }
         Procedure::ClusterRestore => {
             let args = crate::cli::RestoreClusterArgs {

@@ -5,7 +5,6 @@ use crate::connection::ConnectionSettings;
 use crate::exec::OutputStream;
 use crate::health::HealthReport;
 use crate::plan::Plan;
-use crate::procedures::Procedure;
 use crate::run::{ConfirmRequest, PlanOutcome, StepOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +19,16 @@ pub enum Screen {
     ProjectPicker,
     /// Project exports, for a restore.
     BackupPicker,
+    /// The questions a guided procedure asks before it plans.
+    Form,
+}
+
+/// Which part of the dashboard the arrow keys move in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    Menu,
+    Members,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +53,14 @@ pub struct Wizard {
     pub progress: Option<Progress>,
     /// Each object of a project restore and what became of it, for the results table.
     pub objects: Vec<(usize, crate::kube::ObjectOutcome)>,
+    /// Shown whole before anything runs; the runner starts when the engineer says so.
+    pub previewing: bool,
+    /// Every step up to the next destructive one is confirmed without asking.
+    pub run_to_destructive: bool,
+    /// The steps (instead of the summary) are shown after the plan finished.
+    pub show_steps: bool,
+    /// The cluster the plan's etcd calls go to.
+    pub etcd: Option<crate::connection::Endpoints>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -78,6 +95,18 @@ impl Wizard {
             finished: None,
             progress: None,
             objects: Vec::new(),
+            previewing: false,
+            run_to_destructive: false,
+            show_steps: false,
+            etcd: None,
+        }
+    }
+
+    /// A plan shown in full before its runner starts.
+    pub fn preview(plan: Plan) -> Self {
+        Wizard {
+            previewing: true,
+            ..Wizard::new(plan)
         }
     }
 
@@ -102,6 +131,18 @@ pub struct App {
     pub backup_picker: super::BackupPicker,
     /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
     pub notice: Option<String>,
+    /// A refusal or error too long for the notice line, shown whole, with the procedures
+    /// that apply instead.
+    pub message: Option<super::guide::Message>,
+    pub palette: Option<super::palette::Palette>,
+    pub form: Option<super::form::Form>,
+    /// What the wizard on screen was planned from: its command line and its summary.
+    pub request: Option<super::form::FormRequest>,
+    /// Sizes and digests of what the finished procedure wrote.
+    pub artifacts: Vec<super::guide::Artifact>,
+    pub focus: Focus,
+    pub member_selected: usize,
+    pub member_detail: bool,
     pub sandbox_dir: PathBuf,
     pub sandbox_starting: bool,
     pub quit: bool,
@@ -140,13 +181,22 @@ impl App {
             project_picker: super::ProjectPicker::default(),
             backup_picker: super::BackupPicker::default(),
             notice: None,
+            message: None,
+            palette: None,
+            form: None,
+            request: None,
+            artifacts: Vec::new(),
+            focus: Focus::Menu,
+            member_selected: 0,
+            member_detail: false,
             sandbox_dir,
             sandbox_starting: false,
             quit: false,
         }
     }
 
-    pub fn selected_procedure(&self) -> Procedure {
-        Procedure::ALL[self.menu_selected.min(Procedure::ALL.len() - 1)]
+    pub fn selected_entry(&self) -> super::entry::Entry {
+        use super::entry::Entry;
+        Entry::ALL[self.menu_selected.min(Entry::ALL.len() - 1)]
     }
 }

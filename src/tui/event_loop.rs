@@ -135,6 +135,19 @@ async fn event_loop(
                     });
                 }
                 Effect::StartAppData(request) => start_app_data(request, tx.clone()),
+                Effect::OpenRestoreForm { disaster_recovery } => {
+                    let spec = super::guide::restore_form(app, disaster_recovery);
+                    super::guide_tasks::open_restore_form(spec, tx.clone());
+                }
+                Effect::OpenJoinForm => super::guide_tasks::open_join_form(
+                    crate::paths::backups_dir().unwrap_or_default(),
+                    tx.clone(),
+                ),
+                Effect::PlanRequest(request) => {
+                    super::guide_tasks::plan_request(request, app.connection.clone(), tx.clone())
+                }
+                Effect::RunPlan => start_previewed(app, tx.clone()),
+                Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
                 Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
                 Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
                 Effect::StartProjectExport {
@@ -242,6 +255,20 @@ fn start_plan(
         let _ = tx.send(Msg::PlanReady(plan.clone()));
         spawn_runner(plan, Some(target), transcript, tx);
     });
+}
+
+/// Runs the plan the engineer just read in full, confirmed on screen step by step.
+fn start_previewed(app: &App, tx: mpsc::UnboundedSender<Msg>) {
+    let Some(wizard) = &app.wizard else {
+        return;
+    };
+    let (plan, etcd) = (wizard.plan.clone(), wizard.etcd.clone());
+    match crate::paths::state_dir().and_then(|dir| Transcript::open(&dir)) {
+        Ok(transcript) => spawn_runner(plan, etcd, transcript, tx),
+        Err(error) => {
+            let _ = tx.send(Msg::Refused(format!("{error:#}")));
+        }
+    }
 }
 
 /// Finds the pod, plans the application data copy, then runs it confirmed on screen.

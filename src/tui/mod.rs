@@ -4,17 +4,23 @@
 
 mod app;
 mod appdata;
+pub mod entry;
 mod event_loop;
 pub mod form;
+pub(crate) mod guide;
+mod guide_tasks;
+pub(crate) mod members;
 mod msg;
+mod palette;
 mod project;
 mod project_tasks;
 mod terminal;
 mod update;
 pub mod view;
 
-pub use app::{App, Progress, ProgressUnit, Screen, StepState, Wizard};
+pub use app::{App, Focus, Progress, ProgressUnit, Screen, StepState, Wizard};
 pub use appdata::{AppDataPicker, AppDataRequest};
+pub use entry::Entry;
 pub use event_loop::{run, run_wizard};
 pub use msg::{Effect, Msg};
 pub use project::{

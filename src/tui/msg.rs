@@ -24,6 +24,17 @@ pub enum Msg {
     Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
     ProjectsLoaded(Result<super::ProjectCatalog, String>),
     BackupsLoaded(Result<Vec<super::BackupEntry>, String>),
+    /// A plan made from a form or the palette, shown in full before it runs.
+    Planned {
+        plan: Plan,
+        etcd: Option<crate::connection::Endpoints>,
+    },
+    /// Planning refused: the whole reason, and what applies instead.
+    Refused(String),
+    /// A form whose choices needed the disk (bundles found), ready to show.
+    FormReady(Box<super::form::Form>),
+    /// What the finished procedure wrote: sizes and digests.
+    Artifacts(Vec<super::guide::Artifact>),
 }
 
 /// Work that `update` asks the event loop to start; `update` itself never does I/O.
@@ -49,5 +60,17 @@ pub enum Effect {
         rename: Option<String>,
         preview: bool,
     },
+    /// Look for cluster backups, then open the restore form.
+    OpenRestoreForm {
+        disaster_recovery: bool,
+    },
+    /// Look for join bundles, then open the join form.
+    OpenJoinForm,
+    /// Gather the facts of a request and plan it (shown as a preview).
+    PlanRequest(super::form::FormRequest),
+    /// Start the runner of the previewed plan.
+    RunPlan,
+    /// Measure and hash what the finished procedure wrote.
+    Summarize(Vec<std::path::PathBuf>),
     Quit,
 }

@@ -2,9 +2,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, ProgressUnit, REFRESH_STEPS, Screen, StepState, Wizard};
+use super::app::{App, Focus, ProgressUnit, REFRESH_STEPS, Screen, StepState, Wizard};
+use super::guide;
 use super::msg::{Effect, Msg};
-use crate::procedures::Procedure;
+use super::palette::{Palette, PaletteEvent};
+use crate::plan::Risk;
 use crate::run::{Decision, RunEvent};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -24,18 +26,48 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.notice = None;
             vec![]
         }
-        Msg::PlanFailedToStart(error) => {
-            app.notice = Some(format!("Cannot start the procedure: {error}"));
+        Msg::PlanFailedToStart(error) | Msg::Refused(error) => {
+            guide::refuse(app, error);
+            vec![]
+        }
+        Msg::Planned { plan, etcd } => {
+            let mut wizard = Wizard::preview(plan);
+            wizard.etcd = etcd;
+            app.wizard = Some(wizard);
+            app.artifacts.clear();
+            app.screen = Screen::Wizard;
+            app.notice = None;
+            vec![]
+        }
+        Msg::FormReady(form) => {
+            guide::show_form(app, *form);
+            vec![]
+        }
+        Msg::Artifacts(artifacts) => {
+            app.artifacts = artifacts;
             vec![]
         }
         Msg::Run(event) => {
+            let finished = matches!(event, RunEvent::PlanFinished { .. });
             if let Some(wizard) = app.wizard.as_mut() {
+                wizard.previewing = false;
                 on_run_event(wizard, event);
             }
-            vec![]
+            match app.request.as_ref().filter(|_| finished) {
+                Some(request) => vec![Effect::Summarize(guide::artifact_paths(request))],
+                None => vec![],
+            }
         }
         Msg::Confirm(request) => match app.wizard.as_mut() {
+            // "Run to the next destructive step": everything before it is answered here; a
+            // destructive step always waits for its own key.
+            Some(wizard) if wizard.run_to_destructive && request.step.risk != Risk::Destructive => {
+                request.answer(Decision::Run);
+                vec![]
+            }
             Some(wizard) => {
+                wizard.previewing = false;
+                wizard.run_to_destructive = false;
                 wizard.selected = request.index;
                 if let Some(state) = wizard.steps.get_mut(request.index) {
                     *state = StepState::AwaitingConfirmation;
@@ -169,8 +201,29 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         return vec![];
     }
+    if app.message.is_some() {
+        return guide::on_message_key(app, key);
+    }
+    if let Some(palette) = app.palette.as_mut() {
+        return match palette.on_key(key) {
+            PaletteEvent::Typing => vec![],
+            PaletteEvent::Close => {
+                app.palette = None;
+                vec![]
+            }
+            PaletteEvent::Open(entry) => guide::open_entry(app, entry),
+        };
+    }
+    // Typing into a form must reach the form, '?' and ':' included.
+    if app.screen == Screen::Form {
+        return guide::on_form_key(app, key);
+    }
     if key.code == KeyCode::Char('?') {
         app.help_open = true;
+        return vec![];
+    }
+    if key.code == KeyCode::Char(':') && !typing_into_picker(app) {
+        app.palette = Some(Palette::default());
         return vec![];
     }
     match app.screen {
@@ -188,6 +241,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         },
         Screen::Dashboard => on_dashboard_key(app, key),
         Screen::Wizard => on_wizard_key(app, key),
+        Screen::Form => guide::on_form_key(app, key),
         Screen::AppData => match super::appdata::on_key(&mut app.appdata, key) {
             Some(effects) => effects,
             None => {
@@ -206,8 +260,31 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// The project picker's filter takes every printable key, ':' included.
+fn typing_into_picker(app: &App) -> bool {
+    app.screen == Screen::ProjectPicker
+        || (app.screen == Screen::BackupPicker && app.backup_picker.editing_name)
+}
+
 fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let last = Procedure::ALL.len() - 1;
+    if app.member_detail {
+        return super::members::on_detail_key(app, key);
+    }
+    if key.code == KeyCode::Tab || key.code == KeyCode::BackTab {
+        app.focus = match app.focus {
+            Focus::Menu if app.health.as_ref().is_some_and(|h| !h.members.is_empty()) => {
+                Focus::Members
+            }
+            _ => Focus::Menu,
+        };
+        return vec![];
+    }
+    if app.focus == Focus::Members {
+        if let Some(effects) = super::members::on_table_key(app, key) {
+            return effects;
+        }
+    }
+    let last = super::entry::Entry::ALL.len() - 1;
     match key.code {
         KeyCode::Char('q') | KeyCode::Esc => quit(app),
         KeyCode::Up | KeyCode::Char('k') => {
@@ -220,29 +297,14 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => match &app.wizard {
             // One procedure at a time: a running one is brought back, not started twice.
-            Some(wizard) if wizard.is_running() => {
+            Some(wizard) if wizard.is_running() && !wizard.previewing => {
                 app.screen = Screen::Wizard;
                 vec![]
             }
-            // The project procedures start with a choice: what to export, what to restore.
-            _ if app.selected_procedure() == Procedure::ProjectExport => {
-                app.project_picker = super::ProjectPicker::default();
-                app.screen = Screen::ProjectPicker;
-                vec![Effect::LoadProjects]
-            }
-            _ if app.selected_procedure() == Procedure::ProjectRestore => {
-                app.backup_picker = super::BackupPicker::default();
-                app.screen = Screen::BackupPicker;
-                vec![Effect::LoadBackups]
-            }
-            _ => vec![Effect::StartPlan(app.selected_procedure())],
+            _ => guide::open_entry(app, app.selected_entry()),
         },
         KeyCode::Char('r') => vec![Effect::RefreshNow],
-        KeyCode::Char('a') => {
-            app.screen = Screen::AppData;
-            app.appdata = super::AppDataPicker::default();
-            vec![Effect::LoadWorkloads]
-        }
+        KeyCode::Char('a') => guide::open_entry(app, super::entry::Entry::AppData),
         KeyCode::Char('u') => {
             app.show_urls = !app.show_urls;
             vec![]
@@ -269,7 +331,30 @@ fn on_wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.screen = Screen::Dashboard;
         return vec![];
     };
+    if wizard.previewing {
+        return on_preview_key(app, key);
+    }
+    if wizard.finished.is_some() && key.code == KeyCode::Char('l') {
+        wizard.show_steps = !wizard.show_steps;
+        return vec![];
+    }
+    if key.code == KeyCode::Char('n') {
+        // A destructive step is only ever run by its own key.
+        if !wizard.is_running()
+            || wizard
+                .pending
+                .as_ref()
+                .is_some_and(|r| r.step.risk == Risk::Destructive)
+        {
+            return vec![];
+        }
+        wizard.run_to_destructive = true;
+        if wizard.pending.is_none() {
+            return vec![];
+        }
+    }
     let answer = match key.code {
+        KeyCode::Char('n') => Some(Decision::Run),
         KeyCode::Char('y') | KeyCode::Enter => Some(Decision::Run),
         KeyCode::Char('s') => Some(Decision::Skip),
         KeyCode::Char('a') => Some(Decision::Abort),
@@ -295,6 +380,39 @@ fn on_wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+/// The plan is on screen in full and nothing has run: Enter starts it, Esc goes back to the
+/// form it was planned from.
+fn on_preview_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Enter | KeyCode::Char('y') => {
+            if let Some(wizard) = app.wizard.as_mut() {
+                wizard.previewing = false;
+            }
+            vec![Effect::RunPlan]
+        }
+        KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') => {
+            if let Some(wizard) = app.wizard.as_mut() {
+                let last = wizard.steps.len().saturating_sub(1);
+                wizard.selected = match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => wizard.selected.saturating_sub(1),
+                    _ => (wizard.selected + 1).min(last),
+                };
+            }
+            vec![]
+        }
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => {
+            app.wizard = None;
+            app.screen = if app.form.is_some() {
+                Screen::Form
+            } else {
+                Screen::Dashboard
+            };
+            vec![]
+        }
+        _ => vec![],
+    }
 }
 
 fn quit(app: &mut App) -> Vec<Effect> {

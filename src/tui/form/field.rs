@@ -23,7 +23,7 @@ impl Choice {
 #[derive(Clone, Debug)]
 pub enum Input {
     /// One line of text, edited with tui-textarea (cursor, Home/End, Ctrl-U ...).
-    Text(TextArea<'static>),
+    Text(Box<TextArea<'static>>),
     Choice {
         options: Vec<Choice>,
         selected: usize,
@@ -49,7 +49,7 @@ impl Field {
             key,
             label,
             help: help.into(),
-            input: Input::Text(area),
+            input: Input::Text(Box::new(area)),
             error: None,
         }
     }
@@ -102,7 +102,7 @@ impl Field {
                 // One line only: a pasted newline must not split the answer.
                 if area.lines().len() > 1 {
                     let joined = area.lines().concat();
-                    *area = TextArea::new(vec![joined]);
+                    **area = TextArea::new(vec![joined]);
                     area.move_cursor(tui_textarea::CursorMove::End);
                 }
                 area.lines().concat() != before

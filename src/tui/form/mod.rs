@@ -17,7 +17,7 @@ pub use backup::BackupForm;
 pub use field::{Choice, Field, Input};
 pub use join::JoinForm;
 pub use probe::{HostProbe, RealHost};
-pub use replace::ReplaceForm;
+pub use replace::{MemberChoice, ReplaceForm};
 pub use restore::{BundleChoice, RestoreForm};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

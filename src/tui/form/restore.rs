@@ -26,6 +26,8 @@ pub struct RestoreForm {
     /// etcd.conf found on this host, proposed for the member's name and URLs.
     pub etcd_conf: Option<PathBuf>,
     pub backups_dir: PathBuf,
+    /// Opened as "Disaster recovery": every member is proposed.
+    pub disaster_recovery: bool,
 }
 
 const SINGLE: &str = "single";
@@ -46,7 +48,7 @@ impl RestoreForm {
         );
         // More than one member: the single-member restore does not apply, so propose the one
         // that does; the engineer still chooses.
-        let scope = usize::from(self.live_members.is_some_and(|n| n > 1));
+        let scope = usize::from(self.disaster_recovery || self.live_members.is_some_and(|n| n > 1));
         let fields = vec![
             Field::choice(
                 "bundle",
@@ -98,7 +100,12 @@ impl RestoreForm {
                 "Where the certificates and keys go back.",
             ),
         ];
-        Form::new("Cluster restore", fields, Box::new(self), host)
+        let title = if self.disaster_recovery {
+            "Disaster recovery"
+        } else {
+            "Cluster restore"
+        };
+        Form::new(title, fields, Box::new(self), host)
     }
 
     fn chosen(&self, fields: &[Field]) -> Option<&BundleChoice> {

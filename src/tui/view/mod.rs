@@ -2,10 +2,15 @@
 
 mod appdata;
 mod dashboard;
+mod form;
 mod format;
 mod help;
+mod message;
+mod palette;
 mod pickers;
+mod preview;
 mod results;
+mod summary;
 mod welcome;
 mod wizard;
 
@@ -33,6 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::AppData => appdata::draw(frame, body, app),
         Screen::ProjectPicker => pickers::draw_projects(frame, body, app),
         Screen::BackupPicker => pickers::draw_backups(frame, body, app),
+        Screen::Form => form::draw(frame, body, app),
     }
     if let Some(text) = &app.notice {
         frame.render_widget(
@@ -41,6 +47,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
     }
     draw_footer(frame, footer, app);
+    if let Some(palette) = &app.palette {
+        palette::draw(frame, body, palette);
+    }
+    if let Some(message) = &app.message {
+        message::draw(frame, body, message);
+    }
     if app.help_open {
         help::draw(frame, frame.area());
     }
@@ -64,12 +76,39 @@ pub(crate) fn title_bar(text: String) -> Line<'static> {
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let keys: &[(&str, &str)] = if app.help_open {
         &[("Esc", "close help")]
+    } else if app.message.is_some() {
+        &[("1-9", "open what is offered"), ("Esc", "back")]
+    } else if app.palette.is_some() {
+        &[
+            ("type", "filter"),
+            ("↑↓", "select"),
+            ("Enter", "open"),
+            ("Esc", "close"),
+        ]
+    } else if app.member_detail {
+        &[("r", "replace (when down)"), ("Esc", "back to the table")]
     } else {
         match app.screen {
             Screen::Welcome => &[("s", "start sandbox"), ("?", "help"), ("q", "quit")],
+            Screen::Form => &[
+                ("Tab/S-Tab", "next/previous"),
+                ("←→", "choose"),
+                ("Enter", "next, then plan"),
+                ("Esc", "back"),
+            ],
+            Screen::Dashboard if app.focus == crate::tui::app::Focus::Members => &[
+                ("↑↓", "select member"),
+                ("Enter", "details and actions"),
+                ("Tab", "to procedures"),
+                (":", "palette"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
             Screen::Dashboard => &[
                 ("↑↓", "select"),
                 ("Enter", "open procedure"),
+                (":", "palette"),
+                ("Tab", "members"),
                 ("a", "app data"),
                 ("r", "refresh"),
                 ("u", "URLs"),
@@ -110,10 +149,23 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("Enter", "restore"),
                 ("Esc", "back"),
             ],
+            Screen::Wizard if app.wizard.as_ref().is_some_and(|w| w.previewing) => &[
+                ("Enter", "run"),
+                ("↑↓", "read step"),
+                ("Esc", "back to the form"),
+                ("?", "help"),
+            ],
+            Screen::Wizard if app.wizard.as_ref().is_some_and(|w| w.finished.is_some()) => &[
+                ("l", "summary / steps"),
+                ("↑↓", "view step"),
+                ("Esc", "dashboard"),
+                (":", "palette"),
+            ],
             Screen::Wizard => {
                 if app.wizard.as_ref().is_some_and(|w| w.pending.is_some()) {
                     &[
                         ("y", "run step"),
+                        ("n", "run to next destructive"),
                         ("s", "skip"),
                         ("a", "abort"),
                         ("↑↓", "view step"),

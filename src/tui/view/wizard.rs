@@ -14,16 +14,52 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(wizard) = &app.wizard else {
         return;
     };
-    let [title, body, bar] = Layout::vertical([
+    let overview = if wizard.previewing {
+        super::preview::overview_lines(
+            &wizard.plan,
+            crate::tui::guide::equivalent_command(app).as_deref(),
+        )
+    } else {
+        Vec::new()
+    };
+    let inner = usize::from(area.width.saturating_sub(2).max(1));
+    let overview_rows: usize = overview
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner))
+        .sum();
+    let overview_height = if overview.is_empty() {
+        0
+    } else {
+        u16::try_from(overview_rows + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height / 3)
+    };
+    let [title, top, body, bar] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(overview_height),
         Constraint::Min(6),
         Constraint::Length(3),
     ])
     .areas(area);
-    frame.render_widget(
-        Paragraph::new(super::title_bar(wizard.plan.title.clone())),
-        title,
-    );
+    let heading = if wizard.previewing {
+        format!("{} — the plan, before anything runs", wizard.plan.title)
+    } else {
+        wizard.plan.title.clone()
+    };
+    frame.render_widget(Paragraph::new(super::title_bar(heading)), title);
+    if !overview.is_empty() {
+        frame.render_widget(
+            Paragraph::new(overview)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().title(" Plan ")),
+            top,
+        );
+    }
+    if wizard.finished.is_some() && !wizard.show_steps {
+        super::summary::draw(frame, body, app, wizard);
+        draw_bar(frame, bar, wizard);
+        return;
+    }
     let [steps, detail] =
         Layout::horizontal([Constraint::Length(40), Constraint::Min(30)]).areas(body);
     draw_steps(frame, steps, wizard);
@@ -31,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     draw_bar(frame, bar, wizard);
 }
 
-fn risk_style(risk: Risk) -> Style {
+pub fn risk_style(risk: Risk) -> Style {
     match risk {
         Risk::ReadOnly => Style::new().fg(Color::Green),
         Risk::Reversible => Style::new().fg(Color::Yellow),
@@ -202,10 +238,20 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
 }
 
 fn draw_bar(frame: &mut Frame, area: Rect, wizard: &Wizard) {
+    if wizard.previewing {
+        let text = "Enter: run it, asking before every step · ↑↓ read each step · Esc: back to change the answers";
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+                .block(Block::bordered()),
+            area,
+        );
+        return;
+    }
     let (text, style) = match (&wizard.pending, &wizard.finished) {
         (Some(request), _) => (
             format!(
-                "Run step {} \"{}\" ({})?   y run · s skip · a abort",
+                "Run step {} \"{}\" ({})?   y run · n run to the next destructive step · s skip · a abort",
                 request.index + 1,
                 request.step.title,
                 request.step.risk.label()

@@ -1,14 +1,21 @@
 //! The member table: raft progress by default, URLs on `u`.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::health::{HealthReport, MemberHealth};
 use crate::tui::view::human_bytes;
 
-pub fn draw(frame: &mut Frame, area: Rect, report: &HealthReport, show_urls: bool) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    report: &HealthReport,
+    show_urls: bool,
+    selected: Option<usize>,
+) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if show_urls {
         (
@@ -53,17 +60,128 @@ pub fn draw(frame: &mut Frame, area: Rect, report: &HealthReport, show_urls: boo
             .collect()
     };
     let title = match &report.member_list_error {
+        None if selected.is_some() => {
+            format!(" Members ({}) — Enter: details and actions ", rows.len())
+        }
         None => format!(
-            " Members ({}) — u: {} ",
+            " Members ({}) — Tab: select · u: {} ",
             rows.len(),
             if show_urls { "raft view" } else { "URLs" }
         ),
         Some(_) => format!(" Endpoints ({}): member list unavailable ", rows.len()),
     };
-    frame.render_widget(
+    let mut block = Block::bordered().title(title);
+    if selected.is_some() {
+        block = block.border_style(Style::new().fg(Color::Cyan));
+    }
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(bold))
-            .block(Block::bordered().title(title)),
+            .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+            .highlight_symbol("▶")
+            .block(block),
+        area,
+        &mut state,
+    );
+}
+
+/// A member's details over the dashboard: URLs, raft progress, its last error, the
+/// certificates that name its host, and the actions that fit it.
+pub fn draw_detail(frame: &mut Frame, area: Rect, report: &HealthReport, m: &MemberHealth) {
+    let mut lines = vec![
+        Line::raw(format!("ID          {:x}", m.id)),
+        Line::raw(format!("Peer URLs   {}", m.peer_urls.join(", "))),
+        Line::raw(format!("Client URLs {}", m.client_urls.join(", "))),
+    ];
+    match &m.status {
+        Some(s) => {
+            lines.push(Line::raw(format!(
+                "Version {} · DB {} ({} in use)",
+                s.version,
+                human_bytes(s.db_size),
+                human_bytes(s.db_size_in_use)
+            )));
+            lines.push(Line::raw(format!(
+                "Raft term {} · index {} · applied {} · {} behind the leader",
+                s.raft_term,
+                s.raft_index,
+                s.raft_applied_index,
+                m.lag.map_or("?".to_string(), |l| l.to_string())
+            )));
+        }
+        None => lines.push(Line::raw("No status: the member did not answer.")),
+    }
+    if let Some(error) = &m.error {
+        lines.push(Line::styled(
+            format!("Last error: {error}"),
+            Style::new().fg(Color::Red),
+        ));
+    }
+    let host = m
+        .client_urls
+        .iter()
+        .chain(&m.peer_urls)
+        .filter_map(|u| {
+            u.split("//")
+                .nth(1)?
+                .rsplit_once(':')
+                .map(|(h, _)| h.to_string())
+        })
+        .next();
+    for cert in report
+        .certificates
+        .iter()
+        .filter_map(|c| c.result.as_ref().ok())
+    {
+        if host
+            .as_ref()
+            .is_some_and(|h| cert.sans.iter().any(|s| s == h))
+        {
+            lines.push(Line::raw(format!(
+                "Certificate {} · {} · {} days left",
+                cert.path.display(),
+                cert.subject,
+                cert.days_left
+            )));
+        }
+    }
+    lines.push(Line::raw(""));
+    let actions = crate::tui::members::actions_for(m);
+    if actions.is_empty() {
+        lines.push(Line::styled(
+            "Healthy: nothing to do. Esc returns to the table.",
+            Style::new().fg(Color::Green),
+        ));
+    }
+    for action in actions {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" {} ", action.key()),
+                Style::new().fg(Color::Black).bg(Color::Cyan),
+            ),
+            Span::raw(format!(" {}", action.label())),
+        ]));
+    }
+    let [area] = Layout::horizontal([Constraint::Max(90)])
+        .flex(Flex::Center)
+        .areas(area);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [area] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let name = if m.name.is_empty() {
+        "(unstarted)"
+    } else {
+        &m.name
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(format!(" {name} "))
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
         area,
     );
 }

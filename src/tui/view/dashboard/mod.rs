@@ -11,8 +11,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::format::age;
-use crate::procedures::Procedure;
-use crate::tui::app::App;
+use crate::tui::app::{App, Focus};
+use crate::tui::entry::Entry;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(report) = &app.health else {
@@ -59,7 +59,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
     panels::draw_lines(frame, left, " Quorum ", quorum, true);
     panels::draw_lines(frame, right, " Size ", size, true);
-    members::draw(frame, table, report, app.show_urls);
+    let selected = (app.focus == Focus::Members).then_some(app.member_selected);
+    members::draw(frame, table, report, app.show_urls, selected);
     let [certs, host] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
     panels::draw_lines(
@@ -72,6 +73,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     panels::draw_lines(frame, host, " Host ", panels::host_lines(report), true);
     frame.render_widget(Paragraph::new(panels::kube_line(report)), kube);
     draw_procedures(frame, bottom, app);
+    if app.member_detail {
+        if let Some(member) = crate::tui::members::selected_member(app) {
+            members::draw_detail(frame, area, report, member);
+        }
+    }
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
@@ -93,11 +99,12 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_procedures(frame: &mut Frame, area: Rect, app: &App) {
     let [menu, about] =
         Layout::horizontal([Constraint::Length(30), Constraint::Min(20)]).areas(area);
-    let items: Vec<ListItem> = Procedure::ALL
+    let items: Vec<ListItem> = Entry::ALL
         .iter()
         .map(|p| ListItem::new(p.title()))
         .collect();
-    let mut state = ListState::default().with_selected(Some(app.menu_selected));
+    let focused = app.focus == Focus::Menu && !app.member_detail;
+    let mut state = ListState::default().with_selected(focused.then_some(app.menu_selected));
     frame.render_stateful_widget(
         List::new(items)
             .highlight_symbol("▶ ")
@@ -106,7 +113,7 @@ fn draw_procedures(frame: &mut Frame, area: Rect, app: &App) {
         menu,
         &mut state,
     );
-    let procedure = app.selected_procedure();
+    let procedure = app.selected_entry();
     let mut text = vec![Line::raw(procedure.description()), Line::raw("")];
     if app.wizard.as_ref().is_some_and(|w| w.is_running()) {
         text.push(Line::styled(

@@ -1,11 +1,10 @@
-//! `lifeboat backup cluster`: discovery of what this host has, then the backup plan.
+//! Cluster backup: what this host and the cluster have, for the backup planner.
 
 use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use crate::bundle::BundleIdentity;
-use crate::cli::BackupClusterArgs;
 use crate::connection::ConnectionSettings;
 use crate::etcd::collect_snapshot;
 use crate::facts::{EtcdConf, Tools};
@@ -14,12 +13,21 @@ use crate::procedures::{
     BackupMethod, ClusterBackupFacts, EtcdService, INSTALLATION_FILES, MASTER_FILES,
     plan_cluster_backup,
 };
+use crate::requests::ClusterBackupRequest;
 
-/// Looks at the host and the cluster, then plans. Refuses to plan a snapshot backup when no
-/// member answers: there would be nothing to back up.
-pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArgs) -> Result<Plan> {
+/// Gathers the facts, then plans.
+pub async fn plan(connection: ConnectionSettings, request: &ClusterBackupRequest) -> Result<Plan> {
+    Ok(plan_cluster_backup(&facts(connection, request).await?))
+}
+
+/// Looks at the host and the cluster. Refuses when no plan can work: a snapshot backup when no
+/// member answers (there would be nothing to back up), stopping etcd with nothing to stop.
+pub async fn facts(
+    connection: ConnectionSettings,
+    args: &ClusterBackupRequest,
+) -> Result<ClusterBackupFacts> {
     let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
-    if args.stop_etcd && args.placement.docker.is_some() {
+    if args.stop_etcd && args.container.is_some() {
         bail!(
             "--stop-etcd cannot be used with --docker: `docker exec` needs the etcd container running.\n  \
              Leave etcd running (the backup is consistent either way), or stop it yourself and back up on the host."
@@ -90,17 +98,17 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
             .and_then(|conf| conf.get("ETCD_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/var/lib/etcd")),
     };
-    let target = match &args.placement.docker {
+    let target = match &args.container {
         Some(container) => Target::DockerExec {
             container: container.clone(),
         },
         None => Target::Local,
     };
-    let stop = args.stop_etcd.then(|| match &args.placement.docker {
+    let stop = args.stop_etcd.then(|| match &args.container {
         Some(container) => EtcdService::Container(container.clone()),
         None => EtcdService::Systemd,
     });
-    Ok(plan_cluster_backup(&ClusterBackupFacts {
+    Ok(ClusterBackupFacts {
         connection,
         out,
         method: args.method,
@@ -115,7 +123,7 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
         target,
         data_dir,
         stop,
-    }))
+    })
 }
 
 pub fn host_name() -> String {
