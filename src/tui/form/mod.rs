@@ -161,3 +161,6 @@ impl Form {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
