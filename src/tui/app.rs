@@ -140,6 +140,8 @@ pub struct App {
     pub request: Option<super::form::FormRequest>,
     /// Sizes and digests of what the finished procedure wrote.
     pub artifacts: Vec<super::guide::Artifact>,
+    /// A form's request is being gathered and planned: its keys wait.
+    pub planning: bool,
     pub focus: Focus,
     pub member_selected: usize,
     pub member_detail: bool,
@@ -186,6 +188,7 @@ impl App {
             form: None,
             request: None,
             artifacts: Vec::new(),
+            planning: false,
             focus: Focus::Menu,
             member_selected: 0,
             member_detail: false,

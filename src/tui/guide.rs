@@ -170,6 +170,10 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.screen = Screen::Dashboard;
         return vec![];
     };
+    // One plan at a time: the answers stay as they are until it arrives or is refused.
+    if app.planning {
+        return vec![];
+    }
     match form.on_key(key, &RealHost) {
         FormEvent::Editing => vec![],
         FormEvent::Cancel => {
@@ -180,6 +184,7 @@ pub fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         FormEvent::Submit(request) => {
             app.notice = Some(format!("Planning: {}", request.command_line()));
             app.request = Some(request.clone());
+            app.planning = true;
             vec![Effect::PlanRequest(request)]
         }
     }

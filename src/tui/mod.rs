@@ -8,6 +8,7 @@ pub mod entry;
 mod event_loop;
 pub mod form;
 pub(crate) mod guide;
+pub use guide::Artifact;
 mod guide_tasks;
 pub(crate) mod members;
 mod msg;

@@ -27,10 +27,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::PlanFailedToStart(error) | Msg::Refused(error) => {
+            app.planning = false;
             guide::refuse(app, error);
             vec![]
         }
         Msg::Planned { plan, etcd } => {
+            app.planning = false;
             let mut wizard = Wizard::preview(plan);
             wizard.etcd = etcd;
             app.wizard = Some(wizard);

@@ -299,3 +299,4 @@ pub fn free_port_pair() -> (u16, u16) {
         b.local_addr().expect("address").port(),
     )
 }
+pub mod screens;

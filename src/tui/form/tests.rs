@@ -150,7 +150,11 @@ fn enter_on_the_last_answer_submits_only_when_every_answer_is_valid() {
     for _ in 1..form.fields.len() {
         press(&mut form, &host, KeyCode::Enter);
     }
-    assert_eq!(form.focus, form.fields.len() - 1, "Enter moves to the next answer");
+    assert_eq!(
+        form.focus,
+        form.fields.len() - 1,
+        "Enter moves to the next answer"
+    );
     assert_eq!(press(&mut form, &host, KeyCode::Enter), FormEvent::Editing);
     assert!(form.tried);
     assert_eq!(

@@ -72,7 +72,7 @@ pub fn new_directory(text: &str, need: Option<u64>, host: &dyn HostProbe) -> Res
     }
     if host.exists(path) {
         return Err(format!(
-            "{} already exists: lifeboat never writes into an existing bundle",
+            "{} already exists: the bundle must be a new directory (lifeboat never writes into an existing one)",
             path.display()
         ));
     }

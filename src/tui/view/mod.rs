@@ -112,7 +112,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("a", "app data"),
                 ("r", "refresh"),
                 ("u", "URLs"),
-                ("+/-", "refresh rate"),
+                ("+/-", "rate"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
