@@ -19,6 +19,5 @@ pub mod pki;
 pub mod plan;
 pub mod procedures;
 pub mod run;
-pub mod sandbox;
 pub mod serde_fields;
 pub mod tui;

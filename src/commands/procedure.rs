@@ -1,7 +1,6 @@
 //! `lifeboat run`: a procedure without the TUI, rendered as lines on the terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, bail};
@@ -326,17 +325,12 @@ pub async fn run_on_screen_or_headless(
     connection: Option<ConnectionSettings>,
     confirm: ConfirmArgs,
     headless: bool,
-    sandbox: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if headless || confirm.yes || confirm.dry_run || !interactive {
         return run_plan_on(plan, connection.map(|c| c.target), confirm).await;
     }
-    let sandbox_dir = match sandbox {
-        Some(dir) => dir,
-        None => crate::paths::default_sandbox_dir()?,
-    };
-    let outcome = crate::tui::run_wizard(plan, connection, sandbox_dir).await?;
+    let outcome = crate::tui::run_wizard(plan, connection).await?;
     Ok(match outcome {
         Some(outcome) if outcome.succeeded() => ExitCode::SUCCESS,
         Some(crate::run::PlanOutcome::Failed { .. }) => ExitCode::from(1),

@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::connection::ConnectionSettings;
@@ -10,7 +9,7 @@ use crate::run::{ConfirmRequest, PlanOutcome, StepOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
-    /// Nothing configured: offer the sandbox.
+    /// Nothing configured: say how to configure a cluster, or rehearse on a local one.
     Welcome,
     Dashboard,
     Wizard,
@@ -100,10 +99,8 @@ pub struct App {
     pub appdata: super::AppDataPicker,
     pub project_picker: super::ProjectPicker,
     pub backup_picker: super::BackupPicker,
-    /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
+    /// A one-line notice at the bottom (a plan that could not start).
     pub notice: Option<String>,
-    pub sandbox_dir: PathBuf,
-    pub sandbox_starting: bool,
     pub quit: bool,
 }
 
@@ -117,11 +114,7 @@ pub const REFRESH_STEPS: [Duration; 6] = [
 ];
 
 impl App {
-    pub fn new(
-        connection: Option<ConnectionSettings>,
-        sandbox_dir: PathBuf,
-        now: jiff::Timestamp,
-    ) -> Self {
+    pub fn new(connection: Option<ConnectionSettings>, now: jiff::Timestamp) -> Self {
         App {
             screen: if connection.is_some() {
                 Screen::Dashboard
@@ -140,8 +133,6 @@ impl App {
             project_picker: super::ProjectPicker::default(),
             backup_picker: super::BackupPicker::default(),
             notice: None,
-            sandbox_dir,
-            sandbox_starting: false,
             quit: false,
         }
     }

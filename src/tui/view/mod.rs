@@ -66,7 +66,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         &[("Esc", "close help")]
     } else {
         match app.screen {
-            Screen::Welcome => &[("s", "start sandbox"), ("?", "help"), ("q", "quit")],
+            Screen::Welcome => &[("?", "help"), ("q", "quit")],
             Screen::Dashboard => &[
                 ("↑↓", "select"),
                 ("Enter", "open procedure"),
