@@ -17,6 +17,7 @@ pub mod kube;
 pub mod paths;
 pub mod pki;
 pub mod plan;
+pub mod present;
 pub mod procedures;
 pub mod run;
 pub mod serde_fields;

@@ -8,7 +8,6 @@ mod project;
 pub use project::{default_export_dir, plan_export_of, plan_restore};
 mod restore;
 
-pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
 mod profile;
 mod status;
 mod ui;

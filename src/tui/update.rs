@@ -88,7 +88,7 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             line,
         } => wizard.output.push((index, stream, line)),
         RunEvent::Progress { index, done, total } => {
-            let unit = if crate::commands::counts_items(&wizard.plan, index) {
+            let unit = if crate::present::counts_items(&wizard.plan, index) {
                 ProgressUnit::Items
             } else {
                 ProgressUnit::Bytes

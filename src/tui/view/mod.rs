@@ -9,8 +9,6 @@ mod results;
 mod welcome;
 mod wizard;
 
-pub use format::human_bytes;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};

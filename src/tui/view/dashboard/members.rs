@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
 use crate::health::{HealthReport, MemberHealth};
-use crate::tui::view::human_bytes;
+use crate::present::human_bytes;
 
 pub fn draw(frame: &mut Frame, area: Rect, report: &HealthReport, show_urls: bool) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
