@@ -24,8 +24,10 @@ test: setup lint
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --lib --bins --tests
 
+# Module cycles are listed by scripts/module-cycles and fail the lint, as clippy's warnings do.
 lint:
 	$(CARGO) fmt --all -- --check
+	scripts/module-cycles
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # lifeboat against the tools engineers use today, printed as ratios (README, Benchmarks).

@@ -22,3 +22,4 @@ pub mod procedures;
 pub mod run;
 pub mod serde_fields;
 pub mod tui;
+pub mod units;

@@ -111,7 +111,8 @@ impl EtcdCall {
             }
             EtcdCall::AlarmList => words(&["alarm", "list"]),
             EtcdCall::MemberRemove { id, .. } => {
-                words(&["member", "remove", &crate::etcd::format_id(*id)])
+                // The ID in hex, as etcdctl prints it (etcd::format_id; plan imports no client).
+                words(&["member", "remove", &format!("{id:x}")])
             }
             EtcdCall::MemberAdd {
                 name,

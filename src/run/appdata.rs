@@ -51,7 +51,7 @@ impl Reporter<'_> {
 }
 
 fn human(bytes: u64) -> String {
-    crate::present::human_bytes_u64(bytes)
+    crate::units::human_bytes_u64(bytes)
 }
 
 pub async fn run(

@@ -8,6 +8,7 @@
 pub mod cli;
 mod image;
 pub mod kube_api;
+mod layout;
 mod lifecycle;
 mod ports;
 mod state;

@@ -64,7 +64,7 @@ impl SandboxState {
     }
 
     pub fn ca_dir(dir: &Path) -> PathBuf {
-        dir.join("ca")
+        crate::layout::ca_dir(dir)
     }
 
     /// The client certificate that lifeboat and etcdctl use against the sandbox.

@@ -34,7 +34,6 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use serde::{Deserialize, Serialize};
 
 use super::pki::{CertUse, CertificateAuthority};
-use super::state::SandboxState;
 use lifeboat::fsutil::write_atomically;
 
 pub use controller::PROJECT_SERVICE_ACCOUNTS;
@@ -90,7 +89,7 @@ pub fn is_running(process: &KubeApiProcess) -> bool {
 /// Runs the server in this process until it is killed: the hidden `lifeboat-sandbox serve-kube`.
 pub async fn serve(dir: &Path, port: u16) -> Result<()> {
     let kube = home(dir);
-    let ca = CertificateAuthority::load(&SandboxState::ca_dir(dir))?;
+    let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let read = |name: &str| {
         let path = kube.join(name);
         std::fs::read_to_string(&path).wrap_err_with(|| format!("reading {}", path.display()))
@@ -224,7 +223,7 @@ fn write_credentials(dir: &Path, port: u16) -> Result<()> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD as BASE64;
     let kube = home(dir);
-    let ca = CertificateAuthority::load(&SandboxState::ca_dir(dir))?;
+    let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let sans = ["127.0.0.1".to_string(), "localhost".to_string()];
     ca.issue("lifeboat-sandbox-apiserver", &sans, CertUse::Server)?
         .write(&kube, "apiserver")?;
