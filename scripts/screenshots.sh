@@ -4,17 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
-cargo build --quiet
+cargo build --quiet --workspace
 bin=$PWD/target/debug/lifeboat
+sandbox=$PWD/target/debug/lifeboat-sandbox
 work=$(mktemp -d)
 sock=lifeboat-shots
 W=140 H=38
-cleanup() { tmux -L $sock kill-server 2>/dev/null || true; for sb in sb solo; do "$bin" sandbox down --dir "$work/$sb" >/dev/null 2>&1 || true; done; rm -rf "$work"; }
+cleanup() { tmux -L $sock kill-server 2>/dev/null || true; for sb in sb solo; do "$sandbox" down --dir "$work/$sb" >/dev/null 2>&1 || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
-"$bin" sandbox up --members 3 --dir "$work/sb" >/dev/null
-eval "$("$bin" sandbox env --dir "$work/sb")"
+"$sandbox" up --members 3 --dir "$work/sb" >/dev/null
+eval "$("$sandbox" env --dir "$work/sb")"
 ETCDCTL_API=3 etcdctl put /registry/demo/hello world >/dev/null
 big=$(head -c 60000 /dev/zero | tr '\0' x)
 for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl put "/registry/configmaps/demo/big-$i" "$big" >/dev/null; done
@@ -73,12 +74,12 @@ for _ in 1 2 3; do tmux -L $sock send-keys -t shots y; sleep 1; done
 shot backup-done 1
 tmux -L $sock send-keys -t shots Escape; sleep 0.5
 tmux -L $sock send-keys -t shots k; sleep 0.3
-"$bin" sandbox kill --member etcd-3 --dir "$work/sb" >/dev/null
+"$sandbox" kill --member etcd-3 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-degraded 5
 
 # Member recovery: etcd-3's host is lost; replace it from the survivors, then join the new
 # member (learner threshold 0, so the learner path and its promotion are shown).
-"$bin" sandbox kill --member etcd-3 --wipe --dir "$work/sb" >/dev/null
+"$sandbox" kill --member etcd-3 --wipe --dir "$work/sb" >/dev/null
 read -r cport pport < <(python3 -c 'import socket
 s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
@@ -93,21 +94,21 @@ for _ in 1 2 3 4 5; do tmux -L $sock send-keys -t replace y; sleep 1.5; done
 tmux -L $sock send-keys -t replace k; shot member-replace-done 1 replace
 tmux -L $sock send-keys -t replace q; sleep 0.5
 tmux -L $sock new-session -d -s join -x $W -y $H \
-  "env XDG_STATE_HOME=$XDG_STATE_HOME $bin member join --bundle $work/join/etcd-new.tgz --sandbox $work/sb; sleep 600"
+  "env XDG_STATE_HOME=$XDG_STATE_HOME $bin member join --bundle $work/join/etcd-new.tgz --process-cluster $work/sb/process-cluster.json; sleep 600"
 sleep 2
 for _ in 1 2 3 4 5 6; do tmux -L $sock send-keys -t join y; sleep 1; done
 sleep 2; tmux -L $sock send-keys -t join k; sleep 0.3; tmux -L $sock send-keys -t join k
 shot member-join-done 1 join
 tmux -L $sock send-keys -t join q
 
-"$bin" sandbox kill --member etcd-new --dir "$work/sb" >/dev/null
-"$bin" sandbox kill --member etcd-2 --dir "$work/sb" >/dev/null
+"$sandbox" kill --member etcd-new --dir "$work/sb" >/dev/null
+"$sandbox" kill --member etcd-2 --dir "$work/sb" >/dev/null
 tmux -L $sock send-keys -t shots r; shot dashboard-quorum-lost 8
 
 # Cluster restore on a single-member sandbox: the wizard stops at the destructive step with
 # the way back shown, then finishes with the comparison against the bundle.
-"$bin" sandbox up --members 1 --dir "$work/solo" >/dev/null
-solo_env=$("$bin" sandbox env --dir "$work/solo" | sed -n 's/^export //p' | tr '\n' ' ')
+"$sandbox" up --members 1 --dir "$work/solo" >/dev/null
+solo_env=$("$sandbox" env --dir "$work/solo" | sed -n 's/^export //p' | tr '\n' ' ')
 env $solo_env ETCDCTL_API=3 etcdctl put /registry/demo/restored yes >/dev/null
 env $solo_env "$bin" backup cluster --out "$work/solo-bundle" --yes >/dev/null
 env $solo_env ETCDCTL_API=3 etcdctl put /registry/demo/after-backup lost >/dev/null
@@ -119,7 +120,7 @@ shot restore-confirm 1 restore
 for _ in 1 2 3 4; do tmux -L $sock send-keys -t restore y; sleep 1.5; done
 shot restore-done 2 restore
 tmux -L $sock send-keys -t restore q
-"$bin" sandbox down --dir "$work/solo" >/dev/null
+"$sandbox" down --dir "$work/solo" >/dev/null
 
 project_shots
 scripts/screenshots_appdata.sh

@@ -4,17 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
-cargo build --quiet
+cargo build --quiet --workspace
 bin=$PWD/target/debug/lifeboat
+sandbox=$PWD/target/debug/lifeboat-sandbox
 work=$(mktemp -d)
 sock=lifeboat-appdata-shots
 W=140 H=38
-cleanup() { tmux -L $sock kill-server 2>/dev/null || true; "$bin" sandbox down --dir "$work/sb" >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() { tmux -L $sock kill-server 2>/dev/null || true; "$sandbox" down --dir "$work/sb" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
-"$bin" sandbox up --members 1 --dir "$work/sb" >/dev/null
-eval "$("$bin" sandbox env --dir "$work/sb")"
+"$sandbox" up --members 1 --dir "$work/sb" >/dev/null
+eval "$("$sandbox" env --dir "$work/sb")"
 pod=$(kubectl get po -n ci -l deploymentconfig=jenkins -o name | cut -d/ -f2)
 # Big enough that the copy is still running when the screen is captured.
 kubectl exec -n ci "$pod" -- sh -c 'head -c 1073741824 /dev/urandom > /var/lib/jenkins/workspace.tar'

@@ -56,11 +56,6 @@ impl ConnectionArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start (or reuse) the local sandbox cluster and open the dashboard on it
-    Demo {
-        #[arg(long, default_value_t = 3)]
-        members: usize,
-    },
     /// Cluster health for scripts; exit 0 healthy, 1 degraded, 2 quorum lost or unreachable
     Status {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -107,11 +102,6 @@ pub enum Command {
     },
     /// Re-check a bundle: every file's size and SHA-256, and the snapshot's own hash
     Verify { bundle: PathBuf },
-    /// A local etcd cluster of real processes, for rehearsal and tests
-    Sandbox {
-        #[command(subcommand)]
-        command: SandboxCommand,
-    },
     /// Saved connection settings
     Profile {
         #[command(subcommand)]
@@ -202,7 +192,7 @@ pub struct RestoreClusterArgs {
     /// The etcd data directory [default: ETCD_DATA_DIR of etcd.conf, else /var/lib/etcd]
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// etcd's configuration [default: /etc/etcd/etcd.conf, or the sandbox member's]
+    /// etcd's configuration [default: /etc/etcd/etcd.conf, or the members' of LIFEBOAT_PROCESS_CLUSTER]
     #[arg(long)]
     pub etcd_conf: Option<PathBuf>,
     /// Where the certificates and keys go back
@@ -284,15 +274,16 @@ pub struct MemberReplaceArgs {
     /// keeps the cluster ID, with a data copy): the procedure's 700 MB rule
     #[arg(long, default_value = "700MB", value_parser = size)]
     pub learner_threshold: u64,
-    /// The etcd CA (ca.crt and ca.key) [default: /etc/etcd/ca, or the sandbox's]
+    /// The etcd CA (ca.crt and ca.key) [default: /etc/etcd/ca, or the process cluster's]
     #[arg(long)]
     pub ca_dir: Option<PathBuf>,
-    /// This surviving host's etcd.conf [default: /etc/etcd/etcd.conf, or a surviving sandbox member's]
+    /// This surviving host's etcd.conf [default: /etc/etcd/etcd.conf, or a surviving process-cluster member's]
     #[arg(long)]
     pub etcd_conf: Option<PathBuf>,
-    /// Replace a member of this sandbox [default: the sandbox the connection points into]
-    #[arg(long)]
-    pub sandbox: Option<PathBuf>,
+    /// Replace a member of the process cluster this file describes (members run as plain
+    /// processes by a supervisor, e.g. `lifeboat-sandbox`)
+    #[arg(long, env = "LIFEBOAT_PROCESS_CLUSTER")]
+    pub process_cluster: Option<PathBuf>,
     /// Ask line by line on the terminal instead of opening the full-screen wizard
     #[arg(long)]
     pub headless: bool,
@@ -312,6 +303,7 @@ impl MemberReplaceArgs {
             learner_threshold: self.learner_threshold,
             ca_dir: self.ca_dir.clone(),
             etcd_conf: self.etcd_conf.clone(),
+            process_cluster: self.process_cluster.clone(),
         }
     }
 
@@ -326,7 +318,7 @@ impl MemberReplaceArgs {
             learner_threshold: request.learner_threshold,
             ca_dir: request.ca_dir.clone(),
             etcd_conf: request.etcd_conf.clone(),
-            sandbox: None,
+            process_cluster: request.process_cluster.clone(),
             headless: false,
             confirm: ConfirmArgs::default(),
         }
@@ -348,9 +340,10 @@ pub struct MemberJoinArgs {
     /// The join bundle written by `lifeboat member replace`
     #[arg(long)]
     pub bundle: PathBuf,
-    /// Join as a new member of this sandbox (instead of /etc/etcd and systemd)
+    /// Join the process cluster this file describes, started by its supervisor (instead of
+    /// /etc/etcd and systemd)
     #[arg(long, conflicts_with_all = ["start", "etc_dir"])]
-    pub sandbox: Option<PathBuf>,
+    pub process_cluster: Option<PathBuf>,
     /// How to start etcd [default: systemd when the host runs it]
     #[arg(long, value_enum)]
     pub start: Option<StartWith>,
@@ -379,6 +372,7 @@ impl MemberJoinArgs {
             }),
             etc_dir: self.etc_dir.clone(),
             wait_timeout_secs: self.wait_timeout,
+            process_cluster: self.process_cluster.clone(),
         }
     }
 
@@ -386,7 +380,7 @@ impl MemberJoinArgs {
         use crate::requests::JoinStartChoice;
         MemberJoinArgs {
             bundle: request.bundle.clone(),
-            sandbox: None,
+            process_cluster: request.process_cluster.clone(),
             start: request.start.map(|s| match s {
                 JoinStartChoice::Systemd => StartWith::Systemd,
                 JoinStartChoice::Container => StartWith::Container,
@@ -398,76 +392,6 @@ impl MemberJoinArgs {
             confirm: ConfirmArgs::default(),
         }
     }
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct SandboxDir {
-    /// The sandbox directory [default: the user's data dir, lifeboat/sandbox]
-    #[arg(long)]
-    pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SandboxCommand {
-    /// Start N etcd members with TLS and an emulated Kubernetes API server on free 127.0.0.1
-    /// ports (or restart a stopped sandbox)
-    Up {
-        #[command(flatten)]
-        dir: SandboxDir,
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=9))]
-        members: u16,
-    },
-    /// Stop every member the sandbox started; its data stays
-    Down {
-        #[command(flatten)]
-        dir: SandboxDir,
-    },
-    /// Members, pids and URLs
-    Status {
-        #[command(flatten)]
-        dir: SandboxDir,
-    },
-    /// Print `export` lines for etcdctl and kubectl: eval "$(lifeboat sandbox env)"
-    Env {
-        #[command(flatten)]
-        dir: SandboxDir,
-    },
-    /// Failure drill: kill one member (SIGKILL), optionally deleting its data
-    Kill {
-        #[command(flatten)]
-        dir: SandboxDir,
-        #[arg(long)]
-        member: String,
-        /// Also delete the member's data directory, as if its disk were lost
-        #[arg(long)]
-        wipe: bool,
-    },
-    /// Stop one member cleanly (SIGTERM), as `systemctl stop etcd` would
-    Stop {
-        #[command(flatten)]
-        dir: SandboxDir,
-        #[arg(long)]
-        member: String,
-    },
-    /// Start one stopped member again
-    Start {
-        #[command(flatten)]
-        dir: SandboxDir,
-        #[arg(long)]
-        member: String,
-        /// Return once the process runs, without waiting for it to answer (a restored member
-        /// of a larger cluster answers only once enough others have started)
-        #[arg(long)]
-        no_wait: bool,
-    },
-    /// Run the emulated Kubernetes API server in the foreground (`sandbox up` starts it)
-    #[command(hide = true)]
-    ServeKube {
-        #[command(flatten)]
-        dir: SandboxDir,
-        #[arg(long)]
-        port: u16,
-    },
 }
 
 #[derive(Debug, Subcommand)]

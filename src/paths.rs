@@ -15,9 +15,10 @@ pub fn config_dir() -> Result<PathBuf> {
     Ok(project_dirs()?.config_dir().to_path_buf())
 }
 
-/// The default home of the local sandbox cluster.
-pub fn default_sandbox_dir() -> Result<PathBuf> {
-    Ok(project_dirs()?.data_dir().join("sandbox"))
+/// lifeboat's data directory (`~/.local/share/lifeboat`): backups, replaced files, and the
+/// rehearsal tools' own state beside them.
+pub fn data_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().to_path_buf())
 }
 
 /// Where bundles made from the TUI go: cluster backups, project exports, application data.

@@ -337,7 +337,7 @@ fn datadir_backup_runs_through_docker_exec_in_a_real_container() {
     if !have("docker") || !have("etcd") || !have("etcdctl") {
         return;
     }
-    let image = lifeboat::sandbox::ensure_etcd_image().expect("image builds");
+    let image = lifeboat_sandbox::ensure_etcd_image().expect("image builds");
     let lifeboat_home = common::Lifeboat::new();
     let (client_port, peer_port) = common::free_port_pair();
     let client = format!("http://127.0.0.1:{client_port}");

@@ -200,9 +200,9 @@ fn sandbox_up_without_etcd_says_how_to_install_it() {
     let lifeboat = common::Lifeboat::new();
     let dir = lifeboat.home.path().join("sb");
     let output = lifeboat
-        .command()
+        .sandbox_command()
         .env("PATH", "/nonexistent")
-        .args(["sandbox", "up", "--dir", path(&dir)])
+        .args(["up", "--dir", path(&dir)])
         .output()
         .expect("runs");
     assert!(!output.status.success());

@@ -14,7 +14,7 @@ fn health_check_runs_etcdctl_inside_a_container_through_docker_exec() {
         return;
     }
     let image =
-        lifeboat::sandbox::ensure_etcd_image().expect("the etcd image builds from local binaries");
+        lifeboat_sandbox::ensure_etcd_image().expect("the etcd image builds from local binaries");
     let sandbox = Sandbox::up(3);
     let name = format!("lifeboat-test-exec-{}", std::process::id());
     // The sandbox's certificates are mounted at the same path, as /etc/etcd is on a real

@@ -48,6 +48,7 @@ fn replace_spec() -> ReplaceForm {
         etcd_conf: nowhere("etcd.conf"),
         ca_dir: nowhere("ca"),
         default_out: nowhere("join"),
+        process_cluster: None,
     }
 }
 
@@ -185,6 +186,7 @@ fn the_join_form_reports_a_missing_bundle() {
     let spec = JoinForm {
         bundles: vec![nowhere("etcd-4.tgz")],
         systemd: true,
+        process_cluster: None,
     };
     show(&mut app, spec.form(&RealHost));
     let frame = render(&app);
@@ -306,6 +308,7 @@ fn the_summary_says_what_changed_where_the_result_is_and_what_next() {
         learner_threshold: 700_000_000,
         ca_dir: None,
         etcd_conf: None,
+        process_cluster: None,
     };
     app.request = Some(FormRequest::Replace(request));
     let mut plan = health_plan();

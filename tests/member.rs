@@ -63,8 +63,8 @@ fn replace_and_join(sandbox: &Sandbox, extra: &[&str]) -> (String, String, u16) 
         "join",
         "--bundle",
         path(&bundle),
-        "--sandbox",
-        path(&sandbox.dir),
+        "--process-cluster",
+        path(&sandbox.process_cluster()),
         "--yes",
     ]);
     let join_report = text(&joined);
@@ -386,7 +386,7 @@ fn etc_etcd(
 /// Puts the lifeboat binary (with its shared libraries) on a container.
 fn install_lifeboat(container: &str) {
     use std::io::Write;
-    let tar = lifeboat::sandbox::binary_tar(Path::new(env!("CARGO_BIN_EXE_lifeboat")))
+    let tar = lifeboat_sandbox::binary_tar(Path::new(env!("CARGO_BIN_EXE_lifeboat")))
         .expect("lifeboat and its libraries");
     let mut copy = std::process::Command::new("docker")
         .args(["cp", "-", &format!("{container}:/")])
@@ -409,7 +409,7 @@ fn a_lost_host_is_replaced_across_hosts_on_a_docker_network() {
     if !have("docker") || !have("etcd") || !have("etcdctl") {
         return;
     }
-    let image = lifeboat::sandbox::ensure_etcd_image().expect("the etcd image builds");
+    let image = lifeboat_sandbox::ensure_etcd_image().expect("the etcd image builds");
     let tag = format!("lifeboat-drill-{}", std::process::id());
     let (_network, prefix) = network(&tag);
     let work = tempfile::tempdir().expect("tempdir");
@@ -665,7 +665,7 @@ mod wizard_screens {
 
     fn wizard(plan: Plan) -> App {
         let at = jiff::Timestamp::from_second(1_790_000_000).expect("time");
-        let mut app = App::new(Some(connection()), "/tmp/sandbox".into(), at);
+        let mut app = App::new(Some(connection()), at);
         update(&mut app, Msg::PlanReady(plan));
         app
     }

@@ -378,7 +378,6 @@ mod screens {
     fn app_at_menu(entry: &str) -> App {
         let mut app = App::new(
             None,
-            "/tmp/sb".into(),
             jiff::Timestamp::from_second(1_790_000_000).expect("time"),
         );
         app.screen = Screen::Dashboard;

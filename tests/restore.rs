@@ -299,7 +299,7 @@ fn a_containerized_etcd_is_restored_through_docker() {
     if !have("docker") || !have("etcd") || !have("etcdctl") {
         return;
     }
-    let image = lifeboat::sandbox::ensure_etcd_image().expect("the etcd image builds");
+    let image = lifeboat_sandbox::ensure_etcd_image().expect("the etcd image builds");
     let root = tempfile::tempdir().expect("tempdir");
     let data = root.path().join("host/var/lib/etcd");
     std::fs::create_dir_all(&data).expect("mkdir");

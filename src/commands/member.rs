@@ -11,7 +11,7 @@ use super::require_connection;
 use crate::cli::{ConnectionArgs, MemberCommand, MemberJoinArgs, MemberReplaceArgs, StartWith};
 use crate::connection::ConnectionSettings;
 use crate::etcd::{MemberInfo, collect_snapshot, format_id};
-use crate::facts::EtcdConf;
+use crate::facts::{EtcdConf, ProcessCluster};
 use crate::pki::CertificateAuthority;
 use crate::plan::Plan;
 use crate::procedures::{
@@ -19,41 +19,30 @@ use crate::procedures::{
     MemberJoinFacts, MemberReplaceFacts, NewHost, accept_rule, plan_member_join,
     plan_member_replace, validate_member_name,
 };
-use crate::sandbox::SandboxState;
 
 pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Result<ExitCode> {
     match command {
         MemberCommand::Replace(args) => {
             let connection = require_connection(connection)?;
-            let (plan, sandbox) = plan_replace(connection.clone(), &args).await?;
-            run_on_screen_or_headless(plan, Some(connection), args.confirm, args.headless, sandbox)
-                .await
+            let plan = plan_replace(connection.clone(), &args).await?;
+            run_on_screen_or_headless(plan, Some(connection), args.confirm, args.headless).await
         }
         MemberCommand::Join(args) => {
             let facts = join_facts(&args)?;
             let plan = plan_member_join(&facts);
-            let sandbox = match &facts.start {
-                JoinStart::Sandbox { dir, .. } => Some(dir.clone()),
-                _ => None,
-            };
-            run_on_screen_or_headless(
-                plan,
-                Some(facts.connection()),
-                args.confirm,
-                args.headless,
-                sandbox,
-            )
-            .await
+            run_on_screen_or_headless(plan, Some(facts.connection()), args.confirm, args.headless)
+                .await
         }
     }
 }
 
-/// The sandbox a connection points into: named by `--sandbox`, the connection's source, or the
-/// CA file of `sandbox env` (`DIR/ca/ca.crt`).
-fn sandbox_of(explicit: Option<&Path>, connection: &ConnectionSettings) -> Option<PathBuf> {
-    explicit
-        .map(Path::to_path_buf)
-        .or_else(|| SandboxState::dir_of_connection(connection))
+/// The process cluster named by `--process-cluster` (or `LIFEBOAT_PROCESS_CLUSTER`), loaded.
+fn process_cluster(file: Option<&Path>) -> Result<Option<ProcessCluster>> {
+    file.map(|file| {
+        let file = std::path::absolute(file).wrap_err("resolving --process-cluster")?;
+        ProcessCluster::load(&file)
+    })
+    .transpose()
 }
 
 fn find_failed<'a>(members: &'a [MemberInfo], wanted: &str) -> Result<&'a MemberInfo> {
@@ -94,7 +83,7 @@ fn backup_keeps_cluster_id(etcdctl: &Path) -> bool {
 pub async fn plan_replace(
     connection: ConnectionSettings,
     args: &MemberReplaceArgs,
-) -> Result<(Plan, Option<PathBuf>)> {
+) -> Result<Plan> {
     // Everything the engineer typed is checked before the cluster is even asked.
     validate_member_name(&args.new_name).map_err(|e| eyre!(e))?;
     let new_host = NewHost::parse(&args.new_host).map_err(|e| eyre!(e))?;
@@ -109,10 +98,10 @@ pub async fn plan_replace(
             bundle.display()
         );
     }
-    let sandbox = sandbox_of(args.sandbox.as_deref(), &connection);
-    let ca_dir = match (&args.ca_dir, &sandbox) {
+    let cluster = process_cluster(args.process_cluster.as_deref())?;
+    let ca_dir = match (&args.ca_dir, &cluster) {
         (Some(dir), _) => dir.clone(),
-        (None, Some(dir)) => SandboxState::ca_dir(dir),
+        (None, Some(cluster)) => cluster.ca_dir.clone(),
         (None, None) => PathBuf::from("/etc/etcd/ca"),
     };
     CertificateAuthority::load(&ca_dir).wrap_err_with(|| {
@@ -146,12 +135,10 @@ pub async fn plan_replace(
         .max()
         .unwrap_or(0);
 
-    let template_path = match (&args.etcd_conf, &sandbox) {
+    let template_path = match (&args.etcd_conf, &cluster) {
         (Some(path), _) => path.clone(),
-        (None, Some(dir)) => {
-            let state = SandboxState::load_if_present(dir)?
-                .ok_or_else(|| eyre!("there is no sandbox in {}", dir.display()))?;
-            let survivor = state
+        (None, Some(cluster)) => {
+            let survivor = cluster
                 .members
                 .iter()
                 .find(|m| {
@@ -160,8 +147,8 @@ pub async fn plan_replace(
                             .iter()
                             .any(|c| c.name == m.name && healthy.contains(&c.id))
                 })
-                .ok_or_else(|| eyre!("no surviving sandbox member answers"))?;
-            survivor.conf_path()
+                .ok_or_else(|| eyre!("no surviving member of the process cluster answers"))?;
+            survivor.conf.clone()
         }
         (None, None) => PathBuf::from("/etc/etcd/etcd.conf"),
     };
@@ -193,7 +180,7 @@ pub async fn plan_replace(
         datadir_backup,
     };
     let plan = plan_member_replace(&facts).map_err(|refusal| eyre!(refusal))?;
-    Ok((plan, sandbox))
+    Ok(plan)
 }
 
 fn port_of(url: &str) -> Option<u16> {
@@ -252,53 +239,11 @@ pub fn join_facts(args: &MemberJoinArgs) -> Result<MemberJoinFacts> {
         .iter()
         .filter_map(|url| port_of(url))
         .collect();
-    let (etc_dir, data_dir_override, start, firewall) = match &args.sandbox {
-        Some(dir) => {
-            let dir = std::path::absolute(dir).wrap_err("resolving --sandbox")?;
-            let state = SandboxState::load_if_present(&dir)?.ok_or_else(|| {
-                eyre!(
-                    "there is no sandbox in {}; start one with `lifeboat sandbox up`",
-                    dir.display()
-                )
-            })?;
-            if !manifest.client_url.starts_with("https://127.0.0.1:") {
-                bail!(
-                    "sandbox members listen on 127.0.0.1, but the bundle is for {}: replace with --new-host 127.0.0.1",
-                    manifest.client_url
-                );
-            }
-            if let Some(member) = state.member(&manifest.name) {
-                if member.pid.is_some_and(crate::sandbox::is_running) {
-                    bail!(
-                        "{} is already running in the sandbox {}",
-                        member.name,
-                        dir.display()
-                    );
-                }
-            }
-            let home = dir.join(&manifest.name);
-            (
-                home.join("etc/etcd"),
-                Some(home.join("var/lib/etcd")),
-                JoinStart::Sandbox { dir, home },
-                Firewall::NotNeeded,
-            )
-        }
-        None => {
-            let start = match args.start {
-                Some(StartWith::Systemd) => JoinStart::Systemd,
-                Some(StartWith::Container) => JoinStart::Container,
-                Some(StartWith::Process) => JoinStart::Process,
-                None if Path::new("/run/systemd/system").is_dir() => JoinStart::Systemd,
-                None => bail!(
-                    "this host does not run systemd: pass --start process to run etcd as a detached \
-                     process, or --start container for OpenShift's etcd_container unit"
-                ),
-            };
-            let etc_dir = std::path::absolute(&args.etc_dir).wrap_err("resolving --etc-dir")?;
-            (etc_dir, None, start, firewall(&ports))
-        }
-    };
+    let (etc_dir, data_dir_override, start, firewall) =
+        match process_cluster(args.process_cluster.as_deref())? {
+            Some(cluster) => supervised_join(&cluster, &manifest)?,
+            None => host_join(args, &ports)?,
+        };
     let data_dir = data_dir_override
         .clone()
         .unwrap_or_else(|| PathBuf::from(conf.get("ETCD_DATA_DIR").unwrap_or("/var/lib/etcd")));
@@ -316,4 +261,51 @@ pub fn join_facts(args: &MemberJoinArgs) -> Result<MemberJoinFacts> {
         etcd_user,
         wait_timeout_secs: args.wait_timeout,
     })
+}
+
+/// Where and how a member of a process cluster joins: in its host directory, started by the
+/// supervisor's join command. Its members listen on 127.0.0.1 only.
+fn supervised_join(
+    cluster: &ProcessCluster,
+    manifest: &JoinManifest,
+) -> Result<(PathBuf, Option<PathBuf>, JoinStart, Firewall)> {
+    if !manifest.client_url.starts_with("https://127.0.0.1:") {
+        bail!(
+            "the process cluster's members listen on 127.0.0.1, but the bundle is for {}: replace with --new-host 127.0.0.1",
+            manifest.client_url
+        );
+    }
+    if let Some(member) = cluster.member(&manifest.name) {
+        if member.pid.is_some_and(crate::exec::detached::is_running) {
+            bail!("{} is already running in the process cluster", member.name);
+        }
+    }
+    let home = cluster.host_of(&manifest.name);
+    Ok((
+        home.join("etc/etcd"),
+        Some(home.join("var/lib/etcd")),
+        JoinStart::Process {
+            supervisor: Some(cluster.join.clone()),
+        },
+        Firewall::NotNeeded,
+    ))
+}
+
+/// A real host: `--etc-dir`, and `--start` or systemd when the host runs it.
+fn host_join(
+    args: &MemberJoinArgs,
+    ports: &[u16],
+) -> Result<(PathBuf, Option<PathBuf>, JoinStart, Firewall)> {
+    let start = match args.start {
+        Some(StartWith::Systemd) => JoinStart::Systemd,
+        Some(StartWith::Container) => JoinStart::Container,
+        Some(StartWith::Process) => JoinStart::Process { supervisor: None },
+        None if Path::new("/run/systemd/system").is_dir() => JoinStart::Systemd,
+        None => bail!(
+            "this host does not run systemd: pass --start process to run etcd as a detached \
+             process, or --start container for OpenShift's etcd_container unit"
+        ),
+    };
+    let etc_dir = std::path::absolute(&args.etc_dir).wrap_err("resolving --etc-dir")?;
+    Ok((etc_dir, None, start, firewall(ports)))
 }

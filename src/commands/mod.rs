@@ -7,9 +7,7 @@ mod project;
 pub use project::{default_export_dir, plan_export_of, plan_restore};
 pub mod restore;
 
-pub use procedure::{command_line, counts_items, describe_catch_up, describe_progress};
 mod profile;
-mod sandbox;
 mod status;
 mod ui;
 
@@ -26,7 +24,6 @@ use crate::procedures::{HealthCheckFacts, Procedure, plan_health_check};
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => ui::open(&cli.connection).await,
-        Some(Command::Demo { members }) => ui::demo(members).await,
         Some(Command::Status { output }) => status::status(&cli.connection, output).await,
         Some(Command::Plan {
             procedure,
@@ -55,13 +52,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let connection = require_connection(&cli.connection)?;
             let plan = restore::plan_restore(connection.clone(), &args).await?;
-            let sandbox = crate::sandbox::SandboxState::dir_of_connection(&connection);
             procedure::run_on_screen_or_headless(
                 plan,
                 Some(connection),
                 args.confirm,
                 args.headless,
-                sandbox,
             )
             .await
         }
@@ -69,7 +64,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Verify { bundle }) => verify(&bundle),
-        Some(Command::Sandbox { command }) => sandbox::dispatch(command).await,
         Some(Command::Profile { command }) => profile::dispatch(command, &cli.connection),
     }
 }
@@ -102,7 +96,7 @@ pub fn require_connection(args: &ConnectionArgs) -> Result<ConnectionSettings> {
     resolve_connection(args)?.ok_or_else(|| {
         eyre!(
             "no etcd cluster is configured.\n  Pass --endpoints (with --cacert, --cert and --key for TLS), \
-             set ETCDCTL_ENDPOINTS, use --profile NAME, or start a local sandbox with `lifeboat sandbox up`."
+             set ETCDCTL_ENDPOINTS, use --profile NAME, or rehearse on a local cluster: `make demo`, or `lifeboat-sandbox up` and the variables of `lifeboat-sandbox env`."
         )
     })
 }

@@ -1,7 +1,6 @@
 //! `lifeboat run`: a procedure without the TUI, rendered as lines on the terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, bail};
@@ -11,7 +10,8 @@ use super::{build_plan, require_connection};
 use crate::cli::{ConfirmArgs, ConnectionArgs, Placement};
 use crate::connection::ConnectionSettings;
 use crate::exec::OutputStream;
-use crate::plan::{Action, Plan};
+use crate::plan::Plan;
+use crate::present::{command_line, counts_items, describe_catch_up, describe_progress};
 use crate::procedures::Procedure;
 use crate::run::{
     ConfirmPolicy, ConfirmRequest, Decision, PlanOutcome, RunEvent, Runner, StepOutcome, Transcript,
@@ -163,16 +163,6 @@ impl ProgressPrinter {
     }
 }
 
-/// Steps whose progress counts kinds or objects rather than bytes.
-pub fn counts_items(plan: &Plan, index: usize) -> bool {
-    plan.steps.get(index).is_some_and(|step| {
-        matches!(
-            step.action,
-            Action::ExportProject { .. } | Action::RestoreObjects { .. }
-        )
-    })
-}
-
 impl ProgressPrinter {
     /// "12/30", a line per second and the last one.
     fn show_items(&mut self, done: u64, total: Option<u64>) {
@@ -199,31 +189,6 @@ impl ProgressPrinter {
         self.last = Some(now);
         println!("  ↻ {}", describe_catch_up(applied, leader));
     }
-}
-
-/// "applied raft index 1180 of the leader's 1200 (98%)".
-pub fn describe_catch_up(applied: u64, leader: u64) -> String {
-    let percent = (applied.min(leader) * 100)
-        .checked_div(leader)
-        .unwrap_or(100);
-    format!("applied raft index {applied} of the leader's {leader} ({percent}%)")
-}
-
-/// "12.0 MiB of ~20.0 MiB, 35.2 MiB/s, 1s left": the total is the member's reported DB size,
-/// so it is an estimate until the transfer ends.
-pub fn describe_progress(done: u64, total: Option<u64>, elapsed: std::time::Duration) -> String {
-    let human = |b: u64| crate::tui::view::human_bytes(i64::try_from(b).unwrap_or(i64::MAX));
-    let rate = done as f64 / elapsed.as_secs_f64().max(0.001);
-    let mut text = match total {
-        Some(total) if total > done => format!("{} of ~{}", human(done), human(total)),
-        _ => human(done),
-    };
-    text.push_str(&format!(", {}/s", human(rate as u64)));
-    if let Some(total) = total.filter(|t| *t > done) {
-        let left = (total - done) as f64 / rate.max(1.0);
-        text.push_str(&format!(", {left:.0}s left"));
-    }
-    text
 }
 
 fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
@@ -313,11 +278,6 @@ fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
     }
 }
 
-/// The command shown before a step runs: the real one, or what lifeboat does natively.
-pub fn command_line(plan: &Plan, action: &Action) -> String {
-    plan.describe_action(action)
-}
-
 /// The full-screen wizard on a terminal, unless asked for lines, `--yes` or `--dry-run`.
 /// `connection` is the etcd cluster, when the plan talks to one or the dashboard can show it;
 /// plans over the Kubernetes API alone run without.
@@ -326,17 +286,12 @@ pub async fn run_on_screen_or_headless(
     connection: Option<ConnectionSettings>,
     confirm: ConfirmArgs,
     headless: bool,
-    sandbox: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if headless || confirm.yes || confirm.dry_run || !interactive {
         return run_plan_on(plan, connection.map(|c| c.target), confirm).await;
     }
-    let sandbox_dir = match sandbox {
-        Some(dir) => dir,
-        None => crate::paths::default_sandbox_dir()?,
-    };
-    let outcome = crate::tui::run_wizard(plan, connection, sandbox_dir).await?;
+    let outcome = crate::tui::run_wizard(plan, connection).await?;
     Ok(match outcome {
         Some(outcome) if outcome.succeeded() => ExitCode::SUCCESS,
         Some(crate::run::PlanOutcome::Failed { .. }) => ExitCode::from(1),

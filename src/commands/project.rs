@@ -20,16 +20,12 @@ pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<
     // Projects live behind the Kubernetes API; an etcd cluster, when one is configured, only
     // gives the wizard's dashboard something to show.
     let connection = super::resolve_connection(etcd).ok().flatten();
-    let sandbox = connection
-        .as_ref()
-        .and_then(crate::sandbox::SandboxState::dir_of_connection);
     match command {
         ProjectCommand::Export(args) => {
             let plan = plan_export(&args).await?;
             let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
             let code =
-                run_on_screen_or_headless(plan, connection, args.confirm, args.headless, sandbox)
-                    .await?;
+                run_on_screen_or_headless(plan, connection, args.confirm, args.headless).await?;
             if !args.confirm.dry_run {
                 print_export_summary(&out, &args.projects);
             }
@@ -42,7 +38,7 @@ pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<
                 yes: args.yes || args.dry_run,
                 dry_run: false,
             };
-            run_on_screen_or_headless(plan, connection, confirm, args.headless, sandbox).await
+            run_on_screen_or_headless(plan, connection, confirm, args.headless).await
         }
     }
 }

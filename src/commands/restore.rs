@@ -11,13 +11,12 @@ use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use crate::bundle::Manifest;
 use crate::cli::RestoreClusterArgs;
 use crate::connection::ConnectionSettings;
-use crate::facts::{EtcdConf, Tools};
+use crate::facts::{EtcdConf, ProcessCluster, Tools};
 use crate::plan::Plan;
 use crate::procedures::{
     CertificatesRestore, ClusterRestoreFacts, EtcdService, RestoreData, RestoreMember,
     free_keep_name, plan_cluster_restore,
 };
-use crate::sandbox::SandboxState;
 
 pub async fn plan_restore(
     connection: ConnectionSettings,
@@ -38,12 +37,9 @@ pub async fn plan_restore(
         );
     }
     let data = bundle_data(&bundle)?;
-    let mut members = match (
-        SandboxState::dir_of_connection(&connection),
-        &args.placement.docker,
-    ) {
+    let mut members = match (ProcessCluster::path_from_env(), &args.placement.docker) {
         (_, Some(container)) => vec![container_member(container, args)?],
-        (Some(dir), None) if args.etcd_conf.is_none() => sandbox_members(&dir)?,
+        (Some(file), None) if args.etcd_conf.is_none() => process_members(&file)?,
         _ => host_members(args)?,
     };
     let cluster_size = live_cluster_size(&connection)
@@ -94,9 +90,9 @@ pub async fn plan_restore(
             .and_then(|c| c.get("ETCD_INITIAL_CLUSTER_TOKEN").map(String::from))
             .unwrap_or_else(|| "etcd-cluster".into())
     };
-    let sandbox = members
+    let supervised = members
         .iter()
-        .any(|m| matches!(m.service, EtcdService::Sandbox { .. }));
+        .any(|m| matches!(m.service, EtcdService::Process { .. }));
     // Outside disaster recovery only this host's member is restored: members its etcd.conf
     // still lists from bootstrap time (the cluster may have shrunk since) take no part.
     if !args.disaster_recovery {
@@ -124,8 +120,8 @@ pub async fn plan_restore(
             .map_or_else(|| "etcdctl".into(), |p| p.display().to_string()),
         etcdutl: tools.etcdutl.map(|p| p.display().to_string()),
         selinux: selinux(),
-        owner: if sandbox {
-            Err("sandbox members run as the user who started them: ownership is kept".into())
+        owner: if supervised {
+            Err("supervised members run as the user who started them: ownership is kept".into())
         } else {
             etcd_owner()
         },
@@ -161,25 +157,25 @@ fn keep_name(dir: &Path) -> Option<PathBuf> {
         .then(|| free_keep_name(dir, |candidate| candidate.exists()))
 }
 
-fn sandbox_members(dir: &Path) -> Result<Vec<RestoreMember>> {
-    let state = SandboxState::load_if_present(dir)?
-        .ok_or_else(|| eyre!("no sandbox in {}", dir.display()))?;
-    let lifeboat = std::env::current_exe().wrap_err("finding lifeboat's own path")?;
-    Ok(state
+/// Every member of the process cluster `file` describes, each stopped and started by the
+/// commands it gives.
+fn process_members(file: &Path) -> Result<Vec<RestoreMember>> {
+    let cluster = ProcessCluster::load(file)?;
+    Ok(cluster
         .members
         .iter()
         .map(|m| RestoreMember {
             name: m.name.clone(),
-            peer_url: m.peer_url(),
-            client_urls: vec![m.client_url()],
-            data_dir: m.data_dir(),
-            keep_as: keep_name(&m.data_dir()),
-            service: EtcdService::Sandbox {
-                lifeboat: lifeboat.clone(),
-                dir: dir.to_path_buf(),
+            peer_url: m.peer_url.clone(),
+            client_urls: vec![m.client_url.clone()],
+            data_dir: m.data_dir.clone(),
+            keep_as: keep_name(&m.data_dir),
+            service: EtcdService::Process {
                 member: m.name.clone(),
+                stop: m.stop.clone(),
+                start: m.start.clone(),
             },
-            conf: Some(m.conf_path()),
+            conf: Some(m.conf.clone()),
             local: true,
             image: None,
         })

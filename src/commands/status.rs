@@ -9,7 +9,7 @@ use super::require_connection;
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::facts::host::EtcdRuntime;
 use crate::health::{HealthReport, HealthSources, Verdict, collect};
-use crate::tui::view::human_bytes;
+use crate::present::human_bytes;
 
 pub async fn status(args: &ConnectionArgs, output: OutputFormat) -> Result<ExitCode> {
     let connection = require_connection(args)?;

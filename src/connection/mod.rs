@@ -21,7 +21,6 @@ pub enum Source {
     Profile(String),
     EtcdConf(PathBuf),
     MasterConfig(PathBuf),
-    Sandbox(PathBuf),
 }
 
 impl fmt::Display for Source {
@@ -32,7 +31,6 @@ impl fmt::Display for Source {
             Source::Profile(name) => write!(f, "profile {name}"),
             Source::EtcdConf(path) => write!(f, "{}", path.display()),
             Source::MasterConfig(path) => write!(f, "{}", path.display()),
-            Source::Sandbox(dir) => write!(f, "sandbox {}", dir.display()),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Which cluster lifeboat talks to, decided in the order an engineer expects: what they typed,
-//! then their environment, then a named profile, then what the host's own configuration says,
-//! then a running local sandbox.
+//! then their environment, then a named profile, then what the host's own configuration says.
+//! A rehearsal cluster is reached the same way: it prints its variables or saves a profile.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,6 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::{ConnectionSettings, Endpoints, Profiles, Source};
 use crate::facts::{EtcdConf, MasterEtcdClient};
-use crate::sandbox::SandboxState;
 
 /// The etcdctl-style flags as the user gave them.
 #[derive(Clone, Debug, Default)]
@@ -26,7 +25,6 @@ pub struct DiscoveryPaths {
     pub etcd_conf: PathBuf,
     pub master_config: PathBuf,
     pub profiles: PathBuf,
-    pub sandbox_dir: PathBuf,
 }
 
 impl DiscoveryPaths {
@@ -35,13 +33,12 @@ impl DiscoveryPaths {
             etcd_conf: PathBuf::from("/etc/etcd/etcd.conf"),
             master_config: PathBuf::from("/etc/origin/master/master-config.yaml"),
             profiles: Profiles::file_in(&crate::paths::config_dir()?),
-            sandbox_dir: crate::paths::default_sandbox_dir()?,
         })
     }
 }
 
-/// Decides the connection. `Ok(None)` means nothing is configured anywhere; the caller offers
-/// the sandbox or explains how to configure one.
+/// Decides the connection. `Ok(None)` means nothing is configured anywhere; the caller explains
+/// how to configure one.
 pub fn resolve(
     flags: &ConnectionFlags,
     env: &dyn Fn(&str) -> Option<String>,
@@ -100,9 +97,6 @@ pub fn resolve(
             Source::MasterConfig(paths.master_config.clone()),
         )));
     }
-    if let Some(state) = SandboxState::load_if_present(&paths.sandbox_dir)? {
-        return Ok(Some(state.connection(&paths.sandbox_dir)));
-    }
     Ok(None)
 }
 
@@ -157,7 +151,6 @@ mod tests {
             etcd_conf: dir.join("etcd.conf"),
             master_config: dir.join("master-config.yaml"),
             profiles: dir.join("profiles.toml"),
-            sandbox_dir: dir.join("sandbox"),
         }
     }
 

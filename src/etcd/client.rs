@@ -50,7 +50,7 @@ impl EtcdError {
                 "the TLS handshake failed: check that --cacert signed the server's certificate and that --cert/--key are a client certificate it trusts"
             }
             EtcdError::Unreachable { .. } | EtcdError::Timeout { .. } => {
-                "check the endpoint address and that etcd runs there (`systemctl status etcd`, `docker ps`, or `lifeboat sandbox status`)"
+                "check the endpoint address and that etcd runs there (`systemctl status etcd`, `docker ps`, or `lifeboat-sandbox status` for a rehearsal cluster)"
             }
             _ => {
                 "fix the connection settings: --endpoints, --cacert, --cert, --key or the ETCDCTL_* variables"

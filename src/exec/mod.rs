@@ -4,6 +4,7 @@
 //! process and streaming its output is shared, so that `docker exec` behaves exactly like a
 //! local run apart from where it lands. An ssh executor would be one more implementation.
 
+pub mod detached;
 mod stream;
 
 pub use stream::{CommandOutcome, OutputLine, OutputStream, run_streaming};

@@ -12,10 +12,11 @@ pub use sources::HealthSources;
 use serde::Serialize;
 
 use crate::etcd::{ClusterSnapshot, EndpointStatus, Quorum, collect_snapshot};
+use crate::exec::detached::is_running;
+use crate::facts::ProcessCluster;
 use crate::facts::certs::{CertFile, inspect_all};
 use crate::facts::host::{EtcdRuntime, HostFacts, discover_runtimes, disk_space};
 use crate::kube::KubeSummary;
-use crate::sandbox::{SandboxState, is_running};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
@@ -175,9 +176,9 @@ pub async fn collect(sources: &HealthSources) -> HealthReport {
         discover_runtimes(),
         kube
     );
-    if let Some(dir) = &sources.sandbox {
-        if let Ok(Some(state)) = SandboxState::load_if_present(dir) {
-            runtimes.extend(state.members.iter().map(|m| EtcdRuntime::Process {
+    if let Some(path) = &sources.process_cluster {
+        if let Ok(cluster) = ProcessCluster::load(path) {
+            runtimes.extend(cluster.members.iter().map(|m| EtcdRuntime::Process {
                 name: m.name.clone(),
                 pid: m.pid,
                 running: m.pid.is_some_and(is_running),

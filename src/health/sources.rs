@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use crate::connection::ConnectionSettings;
 use crate::facts::EtcdConf;
+use crate::facts::ProcessCluster;
 use crate::facts::host::KNOWN_DATA_DIRS;
-use crate::sandbox::SandboxState;
 
 use super::size::{DEFAULT_QUOTA, MEMBER_ADD_THRESHOLD};
 
@@ -16,8 +16,9 @@ pub struct HealthSources {
     pub data_dirs: Vec<PathBuf>,
     pub quota: u64,
     pub member_add_threshold: u64,
-    /// Sandbox members as `(name, pid)`, when the cluster is the sandbox.
-    pub sandbox: Option<PathBuf>,
+    /// The process-cluster file (`LIFEBOAT_PROCESS_CLUSTER`) whose members run on this host as
+    /// plain processes.
+    pub process_cluster: Option<PathBuf>,
     /// Whether to ask the Kubernetes API (off in tests that must not depend on a kubeconfig).
     pub kubernetes: bool,
 }
@@ -36,13 +37,14 @@ impl HealthSources {
         if let Ok(conf) = EtcdConf::load(etcd_conf) {
             confs.push(conf);
         }
-        let sandbox = SandboxState::dir_of_connection(&connection);
-        if let Some(dir) = &sandbox {
-            if let Ok(Some(state)) = SandboxState::load_if_present(dir) {
-                for member in &state.members {
-                    if let Ok(conf) = EtcdConf::load(&member.conf_path()) {
-                        confs.push(conf);
-                    }
+        let process_cluster = ProcessCluster::path_from_env();
+        if let Some(cluster) = process_cluster
+            .as_deref()
+            .and_then(|p| ProcessCluster::load(p).ok())
+        {
+            for member in &cluster.members {
+                if let Ok(conf) = EtcdConf::load(&member.conf) {
+                    confs.push(conf);
                 }
             }
         }
@@ -94,7 +96,7 @@ impl HealthSources {
             data_dirs,
             quota,
             member_add_threshold: MEMBER_ADD_THRESHOLD,
-            sandbox,
+            process_cluster,
             kubernetes: true,
         }
     }

@@ -111,7 +111,8 @@ impl EtcdCall {
             }
             EtcdCall::AlarmList => words(&["alarm", "list"]),
             EtcdCall::MemberRemove { id, .. } => {
-                words(&["member", "remove", &crate::etcd::format_id(*id)])
+                // The ID in hex, as etcdctl prints it (etcd::format_id; plan imports no client).
+                words(&["member", "remove", &format!("{id:x}")])
             }
             EtcdCall::MemberAdd {
                 name,
@@ -135,20 +136,11 @@ impl EtcdCall {
     }
 }
 
-/// How a new etcd member is started where there is no `systemctl` to do it.
+/// How a new etcd member is started where there is no `systemctl` to do it (a supervisor of
+/// plain processes is asked with an ordinary [`Action::Run`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "how", rename_all = "kebab-case")]
 pub enum EtcdStart {
-    /// Registered as a member of the sandbox in `dir` and started like its other members, so
-    /// `sandbox status` and `sandbox down` know it. `replaces` are dropped from the sandbox.
-    Sandbox {
-        dir: PathBuf,
-        name: String,
-        home: PathBuf,
-        client_port: u16,
-        peer_port: u16,
-        replaces: Vec<String>,
-    },
     /// A detached etcd process with the configuration file's assignments as its environment,
     /// as systemd's unit would start it (hosts and containers without systemd).
     Process { conf: PathBuf, log: PathBuf },

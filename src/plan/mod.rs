@@ -195,11 +195,6 @@ impl Plan {
             Action::RemoveDir { path } => {
                 format!("rm -rf {}", shell_join([path.display().to_string()]))
             }
-            Action::StartEtcd(EtcdStart::Sandbox { name, dir, .. }) => format!(
-                "lifeboat sandbox start --member {} --dir {}   (registered in the sandbox first)",
-                shell_join([name]),
-                shell_join([dir.display().to_string()])
-            ),
             Action::StartEtcd(EtcdStart::Process { conf, log }) => format!(
                 "sh -c 'set -a; . {}; exec etcd' >> {} 2>&1 &   (native; detached, like systemd's EnvironmentFile)",
                 conf.display(),

@@ -1,7 +1,5 @@
 //! How etcd runs on a host, and so how a procedure stops and starts it.
 
-use std::path::{Path, PathBuf};
-
 use crate::plan::CommandSpec;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,11 +8,12 @@ pub enum EtcdService {
     Systemd,
     /// A container-based install: the container runs etcd with the data dir mounted from the host.
     Container(String),
-    /// A member of lifeboat's local sandbox, stopped and started by lifeboat itself.
-    Sandbox {
-        lifeboat: PathBuf,
-        dir: PathBuf,
+    /// A plain process run by some other supervisor, stopped and started by the commands its
+    /// process-cluster file gives (see [`crate::facts::ProcessCluster`]).
+    Process {
         member: String,
+        stop: Vec<String>,
+        start: Vec<String>,
     },
 }
 
@@ -24,11 +23,7 @@ impl EtcdService {
         match self {
             EtcdService::Systemd => CommandSpec::local(["systemctl", "stop", "etcd"]),
             EtcdService::Container(name) => CommandSpec::local(["docker", "stop", name.as_str()]),
-            EtcdService::Sandbox {
-                lifeboat,
-                dir,
-                member,
-            } => sandbox_command(lifeboat, dir, member, &["stop"]),
+            EtcdService::Process { stop, .. } => CommandSpec::local(stop.iter().cloned()),
         }
     }
 
@@ -39,11 +34,7 @@ impl EtcdService {
         match self {
             EtcdService::Systemd => CommandSpec::local(["systemctl", "start", "etcd"]),
             EtcdService::Container(name) => CommandSpec::local(["docker", "start", name.as_str()]),
-            EtcdService::Sandbox {
-                lifeboat,
-                dir,
-                member,
-            } => sandbox_command(lifeboat, dir, member, &["start", "--no-wait"]),
+            EtcdService::Process { start, .. } => CommandSpec::local(start.iter().cloned()),
         }
     }
 
@@ -51,28 +42,7 @@ impl EtcdService {
         match self {
             EtcdService::Systemd => "the etcd systemd unit".into(),
             EtcdService::Container(name) => format!("the etcd container {name}"),
-            EtcdService::Sandbox { member, .. } => format!("sandbox member {member}"),
+            EtcdService::Process { member, .. } => format!("the etcd process of {member}"),
         }
     }
-}
-
-/// `lifeboat sandbox VERB --member M [FLAGS] --dir D`: `verb_and_flags` starts with the verb.
-fn sandbox_command(
-    lifeboat: &Path,
-    dir: &Path,
-    member: &str,
-    verb_and_flags: &[&str],
-) -> CommandSpec {
-    let (verb, flags) = verb_and_flags.split_first().unwrap_or((&"", &[]));
-    CommandSpec::local(
-        [
-            lifeboat.display().to_string(),
-            "sandbox".into(),
-            verb.to_string(),
-        ]
-        .into_iter()
-        .chain(["--member".into(), member.to_string()])
-        .chain(flags.iter().map(|f| f.to_string()))
-        .chain(["--dir".into(), dir.display().to_string()]),
-    )
 }

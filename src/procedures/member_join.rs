@@ -16,17 +16,17 @@ pub enum JoinStart {
     Systemd,
     /// `systemctl enable etcd_container --now`: OpenShift 3's unit for containerized etcd.
     Container,
-    /// A detached etcd process from etcd.conf, for hosts without systemd.
-    Process,
-    /// A new member of the sandbox in `dir`, living in `home`.
-    Sandbox { dir: PathBuf, home: PathBuf },
+    /// A plain process, for hosts without systemd: started detached from etcd.conf, or, where a
+    /// supervisor runs this host's etcd processes, by its join command (the argv before
+    /// `--member`, see [`crate::facts::ProcessCluster`]), so that it knows its new member.
+    Process { supervisor: Option<Vec<String>> },
 }
 
 /// What the host's firewall needs, found with `iptables -C` before planning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Firewall {
     NotInstalled,
-    /// Sandbox members listen on 127.0.0.1 only.
+    /// The member listens on 127.0.0.1 only.
     NotNeeded,
     Iptables {
         chain_exists: bool,
@@ -65,9 +65,9 @@ pub struct MemberJoinFacts {
     pub manifest: JoinManifest,
     /// The bundle's etcd.conf, as written on the surviving host.
     pub conf: EtcdConf,
-    /// Where the bundle is unpacked: `/etc/etcd`, or the sandbox member's.
+    /// Where the bundle is unpacked: `/etc/etcd`, or the supervised member's host directory's.
     pub etc_dir: PathBuf,
-    /// `Some` to put the data somewhere else than the bundle's etcd.conf says (the sandbox).
+    /// `Some` to put the data somewhere else than the bundle's etcd.conf says (a supervised member).
     pub data_dir_override: Option<PathBuf>,
     pub start: JoinStart,
     pub firewall: Firewall,
@@ -80,7 +80,7 @@ pub struct MemberJoinFacts {
 
 /// Points every value under the surviving host's configuration directory at this host's, and
 /// the data directory where this host keeps it. On real hosts both are `/etc/etcd` and nothing
-/// changes; a sandbox member lives in its own directory.
+/// changes; a supervised member lives in its own host directory.
 pub fn relocate_conf(
     conf: &EtcdConf,
     from_dir: &Path,
@@ -211,9 +211,14 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         ));
     }
     steps.push(match (&facts.start, facts.etcd_user) {
-        (JoinStart::Sandbox { .. }, _) => Step::skipped(
+        (
+            JoinStart::Process {
+                supervisor: Some(_),
+            },
+            _,
+        ) => Step::skipped(
             "Give the files to the etcd user",
-            "a sandbox member runs as the user running lifeboat",
+            "a supervised member runs as the user running its supervisor",
         ),
         (_, false) => Step::skipped(
             "Give the files to the etcd user",
@@ -308,7 +313,7 @@ fn firewall_steps(facts: &MemberJoinFacts) -> Vec<Step> {
         )],
         Firewall::NotNeeded => vec![Step::skipped(
             TITLE,
-            "a sandbox member listens on 127.0.0.1 only: no firewall change",
+            "the member listens on 127.0.0.1 only: no firewall change",
         )],
         Firewall::Iptables { missing_ports, .. } if missing_ports.is_empty() => {
             vec![Step::skipped(
@@ -380,7 +385,7 @@ fn start_step(facts: &MemberJoinFacts, data_dir: &Path) -> Step {
             ])),
             "A containerized etcd runs under the etcd_container unit.",
         ),
-        JoinStart::Process => (
+        JoinStart::Process { supervisor: None } => (
             Action::StartEtcd(EtcdStart::Process {
                 conf: facts.etc_dir.join("etcd.conf"),
                 log: data_dir.with_extension("log"),
@@ -388,7 +393,9 @@ fn start_step(facts: &MemberJoinFacts, data_dir: &Path) -> Step {
             "There is no systemd here: etcd runs detached, with etcd.conf as its environment as \
              systemd's EnvironmentFile would give it.",
         ),
-        JoinStart::Sandbox { dir, home } => {
+        JoinStart::Process {
+            supervisor: Some(join),
+        } => {
             let port = |key: &str| {
                 facts
                     .conf
@@ -398,16 +405,17 @@ fn start_step(facts: &MemberJoinFacts, data_dir: &Path) -> Step {
                     .unwrap_or(0)
             };
             (
-                Action::StartEtcd(EtcdStart::Sandbox {
-                    dir: dir.clone(),
-                    name: facts.manifest.name.clone(),
-                    home: home.clone(),
-                    client_port: port("ETCD_ADVERTISE_CLIENT_URLS"),
-                    peer_port: port("ETCD_INITIAL_ADVERTISE_PEER_URLS"),
-                    replaces: facts.manifest.replaces.clone(),
-                }),
-                "The new member becomes part of the sandbox, so `sandbox status` and `sandbox down` \
-                 know it; the members it replaces leave the sandbox's list.",
+                Action::Run(CommandSpec::local(
+                    crate::facts::process_cluster::join_command(
+                        join,
+                        &facts.manifest.name,
+                        port("ETCD_ADVERTISE_CLIENT_URLS"),
+                        port("ETCD_INITIAL_ADVERTISE_PEER_URLS"),
+                        &facts.manifest.replaces,
+                    ),
+                )),
+                "The supervisor of this host's etcd processes starts the new member, so it knows \
+                 it as it knows the others; the members it replaces leave its list.",
             )
         }
     };

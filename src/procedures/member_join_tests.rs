@@ -135,23 +135,29 @@ fn a_learner_is_promoted_after_catching_up_and_a_sandbox_needs_no_firewall() {
     f.stale_member_dir = false;
     f.etc_dir = "/srv/sb/etcd-new/etc/etcd".into();
     f.data_dir_override = Some("/srv/sb/etcd-new/var/lib/etcd".into());
-    f.start = JoinStart::Sandbox {
-        dir: "/srv/sb".into(),
-        home: "/srv/sb/etcd-new".into(),
+    f.start = JoinStart::Process {
+        supervisor: Some(vec!["sandbox".into(), "join".into()]),
     };
     let plan = plan_member_join(&f);
     assert!(matches!(plan.steps[0].action, Action::Skip { .. }));
-    let Action::StartEtcd(EtcdStart::Sandbox {
-        client_port,
-        peer_port,
-        replaces,
-        ..
-    }) = &plan.steps[5].action
-    else {
+    let Action::Run(start) = &plan.steps[5].action else {
         panic!("sandbox start: {:?}", titles(&plan));
     };
-    assert_eq!((*client_port, *peer_port), (2379, 2380));
-    assert_eq!(replaces, &["etcd-3"]);
+    assert_eq!(
+        start.argv,
+        [
+            "sandbox",
+            "join",
+            "--member",
+            "etcd-new",
+            "--client-port",
+            "2379",
+            "--peer-port",
+            "2380",
+            "--replaces",
+            "etcd-3"
+        ]
+    );
     let wait = titles(&plan)
         .iter()
         .position(|t| t.starts_with("Wait until"))

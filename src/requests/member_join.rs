@@ -32,6 +32,9 @@ pub struct MemberJoinRequest {
     pub start: Option<JoinStart>,
     pub etc_dir: PathBuf,
     pub wait_timeout_secs: u64,
+    /// Join the process cluster this file describes, started by its supervisor, instead of
+    /// `etc_dir` and `start`.
+    pub process_cluster: Option<PathBuf>,
 }
 
 pub const DEFAULT_ETC_DIR: &str = "/etc/etcd";
@@ -41,10 +44,15 @@ impl CommandLine for MemberJoinRequest {
     fn argv(&self) -> Vec<String> {
         let mut argv = vec!["lifeboat".into(), "member".into(), "join".into()];
         push(&mut argv, "--bundle", self.bundle.display());
-        if let Some(start) = self.start {
-            push(&mut argv, "--start", start.flag());
+        match &self.process_cluster {
+            Some(file) => push(&mut argv, "--process-cluster", file.display()),
+            None => {
+                if let Some(start) = self.start {
+                    push(&mut argv, "--start", start.flag());
+                }
+                push_path_unless(&mut argv, "--etc-dir", &self.etc_dir, DEFAULT_ETC_DIR);
+            }
         }
-        push_path_unless(&mut argv, "--etc-dir", &self.etc_dir, DEFAULT_ETC_DIR);
         if self.wait_timeout_secs != DEFAULT_WAIT_SECS {
             push(&mut argv, "--wait-timeout", self.wait_timeout_secs);
         }

@@ -19,8 +19,12 @@ pub struct MemberReplaceRequest {
     pub learner_threshold: u64,
     /// The etcd CA (ca.crt, ca.key); `None` uses /etc/etcd/ca.
     pub ca_dir: Option<PathBuf>,
-    /// This surviving host's etcd.conf; `None` uses /etc/etcd/etcd.conf.
+    /// This surviving host's etcd.conf; `None` uses /etc/etcd/etcd.conf (or a surviving
+    /// member's of the process cluster).
     pub etcd_conf: Option<PathBuf>,
+    /// The process cluster the members belong to (`LIFEBOAT_PROCESS_CLUSTER`), for members
+    /// run as plain processes by a supervisor such as `lifeboat-sandbox`.
+    pub process_cluster: Option<PathBuf>,
 }
 
 pub const DEFAULT_CLIENT_PORT: u16 = 2379;
@@ -69,6 +73,9 @@ impl CommandLine for MemberReplaceRequest {
         }
         if let Some(conf) = &self.etcd_conf {
             push(&mut argv, "--etcd-conf", conf.display());
+        }
+        if let Some(file) = &self.process_cluster {
+            push(&mut argv, "--process-cluster", file.display());
         }
         argv
     }

@@ -51,7 +51,7 @@ impl Reporter<'_> {
 }
 
 fn human(bytes: u64) -> String {
-    crate::tui::view::human_bytes(i64::try_from(bytes).unwrap_or(i64::MAX))
+    crate::units::human_bytes_u64(bytes)
 }
 
 pub async fn run(

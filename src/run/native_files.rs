@@ -74,48 +74,19 @@ pub fn remove_dir(path: &Path) -> Result<ActionResult, String> {
 
 pub async fn start_etcd(how: &EtcdStart) -> Result<ActionResult, String> {
     match how {
-        EtcdStart::Sandbox {
-            dir,
-            name,
-            home,
-            client_port,
-            peer_port,
-            replaces,
-        } => {
-            let member = crate::sandbox::SandboxMember {
-                name: name.clone(),
-                client_port: *client_port,
-                peer_port: *peer_port,
-                pid: None,
-                home: home.clone(),
-            };
-            let started = crate::sandbox::join_member(dir, member, replaces)
-                .await
-                .map_err(|e| format!("{e:#}"))?;
-            done(format!(
-                "{name} runs as pid {} in the sandbox {}{}",
-                started.pid.unwrap_or(0),
-                dir.display(),
-                if replaces.is_empty() {
-                    String::new()
-                } else {
-                    format!(", which no longer lists {}", replaces.join(", "))
-                }
-            ))
-        }
         EtcdStart::Process { conf, log } => {
             let etcd = which::which("etcd")
                 .map_err(|_| "etcd is not installed on this host; install it first".to_string())?;
             let settings = EtcdConf::load(conf).map_err(|e| format!("{e:#}"))?;
-            let pid =
-                crate::sandbox::spawn_etcd(&etcd, &settings, log).map_err(|e| format!("{e:#}"))?;
+            let pid = crate::exec::detached::spawn_etcd(&etcd, &settings, log)
+                .map_err(|e| format!("{e:#}"))?;
             // A configuration etcd rejects makes it exit at once: say so here, with its words.
             tokio::time::sleep(Duration::from_secs(1)).await;
-            if !crate::sandbox::is_running(pid) {
+            if !crate::exec::detached::is_running(pid) {
                 return Err(format!(
                     "etcd exited right after starting; {} ends with:\n{}",
                     log.display(),
-                    crate::sandbox::log_tail(log, 8)
+                    crate::exec::detached::log_tail(log, 8)
                 ));
             }
             done(format!(

@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::connection::ConnectionSettings;
@@ -9,7 +8,7 @@ use crate::run::{ConfirmRequest, PlanOutcome, StepOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
-    /// Nothing configured: offer the sandbox.
+    /// Nothing configured: say how to configure a cluster, or rehearse on a local one.
     Welcome,
     Dashboard,
     Wizard,
@@ -129,7 +128,7 @@ pub struct App {
     pub appdata: super::AppDataPicker,
     pub project_picker: super::ProjectPicker,
     pub backup_picker: super::BackupPicker,
-    /// A one-line notice at the bottom (sandbox starting, a plan that could not start).
+    /// A one-line notice at the bottom (a plan that could not start).
     pub notice: Option<String>,
     /// A refusal or error too long for the notice line, shown whole, with the procedures
     /// that apply instead.
@@ -145,8 +144,6 @@ pub struct App {
     pub focus: Focus,
     pub member_selected: usize,
     pub member_detail: bool,
-    pub sandbox_dir: PathBuf,
-    pub sandbox_starting: bool,
     pub quit: bool,
 }
 
@@ -160,11 +157,7 @@ pub const REFRESH_STEPS: [Duration; 6] = [
 ];
 
 impl App {
-    pub fn new(
-        connection: Option<ConnectionSettings>,
-        sandbox_dir: PathBuf,
-        now: jiff::Timestamp,
-    ) -> Self {
+    pub fn new(connection: Option<ConnectionSettings>, now: jiff::Timestamp) -> Self {
         App {
             screen: if connection.is_some() {
                 Screen::Dashboard
@@ -192,8 +185,6 @@ impl App {
             focus: Focus::Menu,
             member_selected: 0,
             member_detail: false,
-            sandbox_dir,
-            sandbox_starting: false,
             quit: false,
         }
     }

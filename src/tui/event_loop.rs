@@ -1,6 +1,5 @@
 //! Owns the terminal and the tasks; turns their results into messages and effects into tasks.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,9 +22,9 @@ use crate::run::{ConfirmPolicy, PlanOutcome, Runner, Transcript};
 
 /// Opens the dashboard and runs until the engineer quits; the terminal is restored on every
 /// way out.
-pub async fn run(connection: Option<ConnectionSettings>, sandbox_dir: PathBuf) -> Result<()> {
+pub async fn run(connection: Option<ConnectionSettings>) -> Result<()> {
     let mut tui = terminal::enter()?;
-    let mut app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
+    let mut app = App::new(connection, jiff::Timestamp::now());
     let result = event_loop(&mut tui, &mut app, None).await;
     terminal::leave();
     result
@@ -37,12 +36,11 @@ pub async fn run(connection: Option<ConnectionSettings>, sandbox_dir: PathBuf) -
 pub async fn run_wizard(
     plan: Plan,
     connection: Option<ConnectionSettings>,
-    sandbox_dir: PathBuf,
 ) -> Result<Option<PlanOutcome>> {
     let transcript = Transcript::open(&crate::paths::state_dir()?)?;
     let mut tui = terminal::enter()?;
     let target = connection.as_ref().map(|c| c.target.clone());
-    let mut app = App::new(connection, sandbox_dir, jiff::Timestamp::now());
+    let mut app = App::new(connection, jiff::Timestamp::now());
     let result = event_loop(&mut tui, &mut app, Some((plan, target, transcript))).await;
     terminal::leave();
     result?;
@@ -123,7 +121,6 @@ async fn event_loop(
                         r.interval.send_replace(every);
                     }
                 }
-                Effect::StartSandbox => spawn_sandbox(app.sandbox_dir.clone(), tx.clone()),
                 Effect::StartPlan(procedure) => {
                     start_plan(procedure, app.connection.clone(), tx.clone())
                 }
@@ -211,16 +208,6 @@ fn spawn_clock(tx: mpsc::UnboundedSender<Msg>) {
                 break;
             }
         }
-    });
-}
-
-fn spawn_sandbox(dir: PathBuf, tx: mpsc::UnboundedSender<Msg>) {
-    tokio::spawn(async move {
-        let result = crate::sandbox::up(&dir, 3)
-            .await
-            .map(|state| state.connection(&dir))
-            .map_err(|e| format!("{e:#}"));
-        let _ = tx.send(Msg::SandboxReady(result));
     });
 }
 

@@ -135,7 +135,10 @@ fn replace_form(app: &App) -> ReplaceForm {
             error: m.error.clone(),
         })
         .collect();
-    let layout = crate::gather::host_layout(app.connection.as_ref());
+    let layout = crate::gather::host_layout(
+        app.connection.as_ref(),
+        crate::facts::ProcessCluster::path_from_env(),
+    );
     ReplaceForm {
         members,
         db_size: largest_db(app),
@@ -145,12 +148,16 @@ fn replace_form(app: &App) -> ReplaceForm {
         default_out: crate::paths::backups_dir()
             .map(|d| d.join("join"))
             .unwrap_or_default(),
+        process_cluster: layout.process_cluster,
     }
 }
 
 /// The restore form without its bundles, which a task finds on disk.
 pub fn restore_form(app: &App, disaster_recovery: bool) -> super::form::RestoreForm {
-    let layout = crate::gather::host_layout(app.connection.as_ref());
+    let layout = crate::gather::host_layout(
+        app.connection.as_ref(),
+        crate::facts::ProcessCluster::path_from_env(),
+    );
     super::form::RestoreForm {
         bundles: Vec::new(),
         live_members: app
@@ -342,6 +349,7 @@ mod tests {
             learner_threshold: 700_000_000,
             ca_dir: None,
             etcd_conf: None,
+            process_cluster: None,
         });
         let steps = next_steps(&request);
         assert_eq!(steps[0], "scp /root/join/etcd-4.tgz 10.0.0.14:/etc/etcd/");

@@ -51,7 +51,7 @@ pub fn bundle_choice(found: &FoundBundle) -> BundleChoice {
                 &m.identity.cluster_id
             },
             snapshot,
-            crate::tui::view::human_bytes(found.size() as i64),
+            crate::present::human_bytes_u64(found.size()),
             m.identity.host,
         ),
         snapshot: m.snapshot.is_some(),
@@ -66,6 +66,7 @@ pub fn open_join_form(backups_dir: PathBuf, tx: mpsc::UnboundedSender<Msg>) {
         let spec = JoinForm {
             bundles,
             systemd: Path::new("/run/systemd/system").is_dir(),
+            process_cluster: crate::facts::ProcessCluster::path_from_env(),
         };
         let _ = tx.send(Msg::FormReady(Box::new(spec.form(&RealHost))));
     });
@@ -118,9 +119,7 @@ async fn plan(
             let etcd = Some(connection.target.clone());
             let args = crate::cli::MemberReplaceArgs::from_request(&r);
             (
-                crate::commands::member::plan_replace(connection, &args)
-                    .await?
-                    .0,
+                crate::commands::member::plan_replace(connection, &args).await?,
                 etcd,
             )
         }

@@ -1,5 +1,5 @@
 //! The full-screen UI. One [`App`] state, one [`Msg`] enum, one [`update`]; views only read
-//! the state, and everything slow (etcd calls, the runner, the sandbox) runs in tasks that
+//! the state, and everything slow (etcd calls, the runner, discovery) runs in tasks that
 //! report back as messages, so the screen never waits on the network.
 
 mod app;

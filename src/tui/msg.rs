@@ -2,7 +2,6 @@ use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 
-use crate::connection::ConnectionSettings;
 use crate::health::HealthReport;
 use crate::plan::Plan;
 use crate::procedures::Procedure;
@@ -19,7 +18,6 @@ pub enum Msg {
     PlanFailedToStart(String),
     Run(RunEvent),
     Confirm(Box<ConfirmRequest>),
-    SandboxReady(Result<ConnectionSettings, String>),
     /// The workloads of every project, for the application data picker.
     Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
     ProjectsLoaded(Result<super::ProjectCatalog, String>),
@@ -43,7 +41,6 @@ pub enum Effect {
     StartPlan(Procedure),
     LoadWorkloads,
     StartAppData(super::AppDataRequest),
-    StartSandbox,
     RefreshNow,
     SetRefreshInterval(Duration),
     /// Ask the cluster for its projects and kinds (the project picker).

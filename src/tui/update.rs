@@ -100,21 +100,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::SandboxReady(result) => {
-            app.sandbox_starting = false;
-            match result {
-                Ok(connection) => {
-                    app.connection = Some(connection);
-                    app.screen = Screen::Dashboard;
-                    app.notice = Some("Sandbox started: three real etcd members with TLS.".into());
-                    vec![Effect::RefreshNow]
-                }
-                Err(error) => {
-                    app.notice = Some(format!("The sandbox did not start: {error}"));
-                    vec![]
-                }
-            }
-        }
     }
 }
 
@@ -137,7 +122,7 @@ fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
             line,
         } => wizard.output.push((index, stream, line)),
         RunEvent::Progress { index, done, total } => {
-            let unit = if crate::commands::counts_items(&wizard.plan, index) {
+            let unit = if crate::present::counts_items(&wizard.plan, index) {
                 ProgressUnit::Items
             } else {
                 ProgressUnit::Bytes
@@ -230,14 +215,6 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match app.screen {
         Screen::Welcome => match key.code {
-            KeyCode::Char('s') | KeyCode::Enter if !app.sandbox_starting => {
-                app.sandbox_starting = true;
-                app.notice = Some(format!(
-                    "Starting the sandbox in {} ...",
-                    app.sandbox_dir.display()
-                ));
-                vec![Effect::StartSandbox]
-            }
             KeyCode::Char('q') | KeyCode::Esc => quit(app),
             _ => vec![],
         },

@@ -72,7 +72,7 @@ pub fn run() {
 
 /// Four config maps to every secret, each with a kilobyte of data, created 16 at a time.
 async fn seed(sandbox: &Sandbox, count: usize) {
-    let client = lifeboat::sandbox::kube_api::client(&sandbox.dir)
+    let client = lifeboat_sandbox::kube_api::client(&sandbox.dir)
         .await
         .expect("a client for the sandbox API");
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), PROJECT);

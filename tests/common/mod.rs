@@ -34,14 +34,24 @@ impl Lifeboat {
     }
 
     pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lifeboat"));
+        self.isolated(Command::new(env!("CARGO_BIN_EXE_lifeboat")))
+    }
+
+    /// The `lifeboat-sandbox` binary (the rehearsal cluster's own crate) with the same isolated
+    /// home, so the files it writes land where this lifeboat looks.
+    pub fn sandbox_command(&self) -> Command {
+        self.isolated(Command::new(sandbox_binary()))
+    }
+
+    fn isolated(&self, mut command: Command) -> Command {
         let home = self.home.path();
         command
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("LIFEBOAT_DEBUG");
+            .env_remove("LIFEBOAT_DEBUG")
+            .env_remove("LIFEBOAT_PROCESS_CLUSTER");
         for var in [
             "ETCDCTL_API",
             "ETCDCTL_ENDPOINTS",
@@ -83,14 +93,11 @@ impl Sandbox {
         let lifeboat = Lifeboat::new();
         let root = tempfile::tempdir().expect("sandbox root");
         let dir = root.path().join("sandbox");
-        let output = lifeboat.run(&[
-            "sandbox",
-            "up",
-            "--members",
-            &members.to_string(),
-            "--dir",
-            path(&dir),
-        ]);
+        let output = lifeboat
+            .sandbox_command()
+            .args(["up", "--members", &members.to_string(), "--dir", path(&dir)])
+            .output()
+            .expect("lifeboat-sandbox runs");
         assert!(
             output.status.success(),
             "sandbox up failed:\n{}",
@@ -113,11 +120,9 @@ impl Sandbox {
             .expect("lifeboat runs")
     }
 
-    /// The variables of `lifeboat sandbox env`, parsed back from its `export` lines.
+    /// The variables of `lifeboat-sandbox env`, parsed back from its `export` lines.
     pub fn env(&self) -> Vec<(String, String)> {
-        let output = self
-            .lifeboat
-            .run(&["sandbox", "env", "--dir", path(&self.dir)]);
+        let output = self.sandbox(&["env"]);
         assert!(output.status.success(), "{}", text(&output));
         String::from_utf8_lossy(&output.stdout)
             .lines()
@@ -144,11 +149,19 @@ impl Sandbox {
         }
     }
 
+    /// `lifeboat-sandbox ARGS --dir DIR`.
     pub fn sandbox(&self, args: &[&str]) -> Output {
-        let mut all = vec!["sandbox"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--dir", path(&self.dir)]);
-        self.lifeboat.run(&all)
+        self.lifeboat
+            .sandbox_command()
+            .args(args)
+            .args(["--dir", path(&self.dir)])
+            .output()
+            .expect("lifeboat-sandbox runs")
+    }
+
+    /// The file `lifeboat-sandbox` writes for lifeboat: the members as plain processes.
+    pub fn process_cluster(&self) -> PathBuf {
+        self.dir.join("process-cluster.json")
     }
 
     pub fn etcdctl(&self, args: &[&str]) -> Output {
@@ -195,6 +208,19 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.sandbox(&["down"]);
     }
+}
+
+/// `lifeboat-sandbox`, built beside the lifeboat binary: `make test` (or `cargo build
+/// --workspace`) builds it; a test binary cannot ask cargo for another package's binary.
+pub fn sandbox_binary() -> PathBuf {
+    let lifeboat = Path::new(env!("CARGO_BIN_EXE_lifeboat"));
+    let sandbox = lifeboat.with_file_name("lifeboat-sandbox");
+    assert!(
+        sandbox.is_file(),
+        "{} is missing: build it with `cargo build -p lifeboat-sandbox` (make test does)",
+        sandbox.display()
+    );
+    sandbox
 }
 
 pub fn path(p: &Path) -> &str {

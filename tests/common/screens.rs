@@ -78,11 +78,7 @@ pub fn snapshot(reports: Vec<EndpointReport>, alarms: Vec<Alarm>) -> ClusterSnap
 }
 
 pub fn app_with(snapshot: Option<ClusterSnapshot>) -> App {
-    let mut app = App::new(
-        Some(connection()),
-        PathBuf::from("/home/oncall/.local/share/lifeboat/sandbox"),
-        at(3),
-    );
+    let mut app = App::new(Some(connection()), at(3));
     if let Some(snapshot) = snapshot {
         let certificates = vec![
             cert("ca.crt", "CN=etcd-signer@1590000000", 1800),

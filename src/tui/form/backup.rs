@@ -129,7 +129,7 @@ impl FormSpec for BackupForm {
         let mut facts = vec![match self.db_size {
             Some(size) => format!(
                 "Largest member database: {} (the bundle needs at least that much room).",
-                crate::tui::view::human_bytes(size as i64)
+                crate::present::human_bytes_u64(size)
             ),
             None => "No member reported its database size.".into(),
         }];

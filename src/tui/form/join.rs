@@ -13,7 +13,11 @@ pub struct JoinForm {
     pub bundles: Vec<PathBuf>,
     /// The host runs systemd (so etcd starts as its unit by default).
     pub systemd: bool,
+    /// A process cluster's supervisor can start the new member (`LIFEBOAT_PROCESS_CLUSTER`).
+    pub process_cluster: Option<PathBuf>,
 }
+
+const SUPERVISOR: &str = "supervisor";
 
 impl JoinForm {
     pub fn form(self, host: &dyn HostProbe) -> Form {
@@ -22,6 +26,22 @@ impl JoinForm {
             .first()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
+        let mut starts = vec![
+            Choice::new("systemd", "systemd: systemctl enable etcd --now"),
+            Choice::new("container", "OpenShift's etcd_container unit"),
+            Choice::new("process", "a detached etcd process (no systemd)"),
+        ];
+        let mut start = if self.systemd { 0 } else { 2 };
+        if let Some(file) = &self.process_cluster {
+            starts.insert(
+                0,
+                Choice::new(
+                    SUPERVISOR,
+                    format!("the process cluster's supervisor ({})", file.display()),
+                ),
+            );
+            start = 0;
+        }
         let fields = vec![
             Field::text(
                 "bundle",
@@ -32,12 +52,8 @@ impl JoinForm {
             Field::choice(
                 "start",
                 "Start etcd with",
-                vec![
-                    Choice::new("systemd", "systemd: systemctl enable etcd --now"),
-                    Choice::new("container", "OpenShift's etcd_container unit"),
-                    Choice::new("process", "a detached etcd process (no systemd)"),
-                ],
-                if self.systemd { 0 } else { 2 },
+                starts,
+                start,
                 "How etcd runs on this host.",
             ),
             Field::text(
@@ -82,16 +98,19 @@ impl FormSpec for JoinForm {
         if bundle.is_empty() {
             return None;
         }
-        let start = match answer(fields, "start").as_str() {
+        let chosen = answer(fields, "start");
+        let supervised = chosen == SUPERVISOR;
+        let start = match chosen.as_str() {
             "container" => JoinStartChoice::Container,
             "process" => JoinStartChoice::Process,
             _ => JoinStartChoice::Systemd,
         };
         Some(FormRequest::Join(MemberJoinRequest {
             bundle: PathBuf::from(bundle),
-            start: Some(start),
+            start: (!supervised).then_some(start),
             etc_dir: PathBuf::from(answer(fields, "etc")),
             wait_timeout_secs: seconds(&answer(fields, "wait")).unwrap_or(DEFAULT_WAIT_SECS),
+            process_cluster: supervised.then(|| self.process_cluster.clone()).flatten(),
         }))
     }
 

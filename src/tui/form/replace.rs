@@ -33,6 +33,8 @@ pub struct ReplaceForm {
     pub etcd_conf: PathBuf,
     pub ca_dir: PathBuf,
     pub default_out: PathBuf,
+    /// Members run by a supervisor: an empty etcd.conf means a surviving member's.
+    pub process_cluster: Option<PathBuf>,
 }
 
 /// The first `PREFIX-N` no member has, after the failed member's own name.
@@ -217,7 +219,11 @@ impl FormSpec for ReplaceForm {
                 ),
             ));
         }
-        if let Err(e) = existing_file(&answer(fields, "conf"), "etcd.conf", host) {
+        let conf = answer(fields, "conf");
+        let may_be_empty = self.process_cluster.is_some() && conf.is_empty();
+        if let Err(e) = existing_file(&conf, "etcd.conf", host)
+            .or_else(|e| if may_be_empty { Ok(()) } else { Err(e) })
+        {
             errors.push(("conf", e));
         }
         if let Err(e) = directory_with(&answer(fields, "ca"), &["ca.crt", "ca.key"], host) {
@@ -244,7 +250,10 @@ impl FormSpec for ReplaceForm {
             learner_threshold: crate::procedures::parse_size(&answer(fields, "learner"))
                 .unwrap_or(DEFAULT_LEARNER_THRESHOLD),
             ca_dir: Some(PathBuf::from(answer(fields, "ca"))),
-            etcd_conf: Some(PathBuf::from(answer(fields, "conf"))),
+            etcd_conf: Some(answer(fields, "conf"))
+                .filter(|c| !c.is_empty())
+                .map(PathBuf::from),
+            process_cluster: self.process_cluster.clone(),
         }))
     }
 
@@ -263,7 +272,7 @@ impl FormSpec for ReplaceForm {
         if let Some(size) = self.db_size {
             facts.push(format!(
                 "Database: {} (above 700 MB the new member joins as a learner first).",
-                crate::tui::view::human_bytes(size as i64)
+                crate::present::human_bytes_u64(size)
             ));
         }
         facts

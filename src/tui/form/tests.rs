@@ -51,6 +51,7 @@ fn replace_spec() -> ReplaceForm {
         etcd_conf: "/etc/etcd/etcd.conf".into(),
         ca_dir: "/etc/etcd/ca".into(),
         default_out: "/root/join".into(),
+        process_cluster: None,
     }
 }
 
@@ -258,6 +259,7 @@ fn the_join_form_needs_a_bundle_that_is_there() {
     let mut form = JoinForm {
         bundles: vec![],
         systemd: false,
+        process_cluster: None,
     }
     .form(&host);
     assert!(error_of(&form, "bundle").is_some());

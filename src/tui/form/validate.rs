@@ -84,8 +84,8 @@ pub fn room_for(path: &Path, need: Option<u64>, host: &dyn HostProbe) -> Result<
     match (need, host.free_bytes(path)) {
         (Some(need), Some(free)) if free < need => Err(format!(
             "only {} free there, and the database alone is {}",
-            crate::tui::view::human_bytes(free as i64),
-            crate::tui::view::human_bytes(need as i64)
+            crate::present::human_bytes_u64(free),
+            crate::present::human_bytes_u64(need)
         )),
         _ => Ok(()),
     }

@@ -14,8 +14,6 @@ mod summary;
 mod welcome;
 mod wizard;
 
-pub use format::human_bytes;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -89,7 +87,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         &[("r", "replace (when down)"), ("Esc", "back to the table")]
     } else {
         match app.screen {
-            Screen::Welcome => &[("s", "start sandbox"), ("?", "help"), ("q", "quit")],
+            Screen::Welcome => &[("?", "help"), ("q", "quit")],
             Screen::Form => &[
                 ("Tab/S-Tab", "next/previous"),
                 ("←→", "choose"),

@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, wizard: &Wizard) {
             lines.push(Line::raw(format!(
                 "  {}  ({})",
                 artifact.path.display(),
-                super::human_bytes(artifact.bytes as i64)
+                crate::present::human_bytes_u64(artifact.bytes)
             )));
             if let Some(sha) = &artifact.sha256 {
                 let what = if artifact.path.is_dir() {

@@ -6,7 +6,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, area: Rect, _app: &App) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let lines = vec![
         Line::from(Span::styled("No etcd cluster is configured.", bold)),
@@ -14,13 +14,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Line::raw("lifeboat looked for --endpoints, the ETCDCTL_* variables, a saved profile,"),
         Line::raw("/etc/etcd/etcd.conf and /etc/origin/master/master-config.yaml, and found none."),
         Line::raw(""),
+        Line::raw(
+            "To rehearse on a local cluster (three real etcd members with TLS), quit and run",
+        ),
         Line::from(vec![
-            Span::styled(" s ", Style::new().fg(Color::Black).bg(Color::Cyan)),
-            Span::raw(" start a local sandbox: three real etcd members with TLS, in"),
+            Span::raw("  "),
+            Span::styled("make demo", Style::new().fg(Color::Cyan)),
+            Span::raw(" in lifeboat's source tree, or "),
+            Span::styled("lifeboat-sandbox up", Style::new().fg(Color::Cyan)),
+            Span::raw(" and the variables of `lifeboat-sandbox env`."),
         ]),
-        Line::raw(format!("     {}", app.sandbox_dir.display())),
         Line::raw(""),
-        Line::raw("To reach a real cluster instead, quit and run for example:"),
+        Line::raw("To reach a real cluster, quit and run for example:"),
         Line::raw("  lifeboat --endpoints https://10.0.0.1:2379 --cacert /etc/etcd/ca.crt \\"),
         Line::raw("           --cert /etc/etcd/peer.crt --key /etc/etcd/peer.key"),
     ];

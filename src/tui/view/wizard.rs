@@ -4,9 +4,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::commands::command_line;
 use crate::exec::OutputStream;
 use crate::plan::Risk;
+use crate::present::command_line;
 use crate::run::{PlanOutcome, StepOutcome};
 use crate::tui::app::{App, ProgressUnit, StepState, Wizard};
 
@@ -190,12 +190,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, wizard: &Wizard) {
                 .filter(|t| *t > 0)
                 .map_or(0.0, |t| (progress.done as f64 / t as f64).min(1.0));
             let label = match progress.unit {
-                ProgressUnit::Bytes => crate::commands::describe_progress(
+                ProgressUnit::Bytes => crate::present::describe_progress(
                     progress.done,
                     progress.total,
                     progress.updated.duration_since(progress.started),
                 ),
-                ProgressUnit::RaftIndex => crate::commands::describe_catch_up(
+                ProgressUnit::RaftIndex => crate::present::describe_catch_up(
                     progress.done,
                     progress.total.unwrap_or(progress.done),
                 ),

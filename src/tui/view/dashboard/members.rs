@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::health::{HealthReport, MemberHealth};
-use crate::tui::view::human_bytes;
+use crate::present::human_bytes;
 
 pub fn draw(
     frame: &mut Frame,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::facts::host::EtcdRuntime;
 use crate::health::{HealthReport, SizeLevel, Verdict, decimal_mb};
 use crate::kube::KubeSummary;
-use crate::tui::view::human_bytes;
+use crate::present::human_bytes;
 
 fn red() -> Style {
     Style::new().fg(Color::Red)

@@ -102,7 +102,7 @@ impl ApiState {
             let store = self.store();
             (store.path().to_path_buf(), store.to_json()?)
         };
-        crate::fsutil::write_atomically(&path, &json, 0o600)
+        lifeboat::fsutil::write_atomically(&path, &json, 0o600)
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {

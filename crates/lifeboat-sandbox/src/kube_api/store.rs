@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::discovery::Resource;
 use super::status::{ApiError, ApiResult};
-use crate::fsutil::write_atomically;
+use lifeboat::fsutil::write_atomically;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Saved {
@@ -309,7 +309,7 @@ pub fn not_found(resource: &Resource, name: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::kube_api::discovery::core;
+    use crate::kube_api::discovery::core;
 
     fn configmap(name: &str) -> Value {
         json!({"metadata": {"name": name, "namespace": "p"}, "data": {"a": "1"}})

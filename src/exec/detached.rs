@@ -1,4 +1,5 @@
-//! Starting and stopping the sandbox's etcd processes by pid.
+//! Detached processes by pid: etcd started the way systemd's unit would start it, where no
+//! systemd does (the `process` start mode of `member join`, and rehearsal clusters).
 
 use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
@@ -22,7 +23,7 @@ pub fn spawn_etcd(etcd: &Path, conf: &EtcdConf, log: &Path) -> Result<u32> {
 }
 
 /// Starts `command` in its own session with its output appended to `log`, and returns its
-/// pid: how every sandbox process (etcd members, the emulated API server) is started.
+/// pid.
 pub fn spawn_detached(mut command: Command, log: &Path) -> Result<u32> {
     let log_file = OpenOptions::new()
         .create(true)
@@ -35,7 +36,7 @@ pub fn spawn_detached(mut command: Command, log: &Path) -> Result<u32> {
     command.stdin(Stdio::null()).stdout(log_file).stderr(stderr);
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent; it detaches
     // the process from lifeboat's terminal and session, so closing the terminal or quitting
-    // lifeboat leaves the cluster running until `sandbox down`.
+    // lifeboat leaves the cluster running.
     unsafe {
         command.pre_exec(|| {
             nix::unistd::setsid()

@@ -4,7 +4,7 @@
 //! kube-rs work against it, with a few controllers that matter for backup and restore, and
 //! pods whose file systems are directories on this machine.
 //!
-//! `lifeboat sandbox up` starts it as its own detached process (`sandbox serve-kube`), like
+//! `lifeboat-sandbox up` starts it as its own detached process (`lifeboat-sandbox serve-kube`), like
 //! the etcd members; it keeps its objects in `<sandbox>/kube/objects.json`.
 
 mod admission;
@@ -34,8 +34,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use serde::{Deserialize, Serialize};
 
 use super::pki::{CertUse, CertificateAuthority};
-use super::state::SandboxState;
-use crate::fsutil::write_atomically;
+use lifeboat::fsutil::write_atomically;
 
 pub use controller::PROJECT_SERVICE_ACCOUNTS;
 pub use exec::exit_status;
@@ -78,7 +77,7 @@ fn own_command_name() -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .map(|n| n.chars().take(15).collect())
-        .unwrap_or_else(|| "lifeboat".into())
+        .unwrap_or_else(|| "lifeboat-sandbo".into())
 }
 
 pub fn is_running(process: &KubeApiProcess) -> bool {
@@ -87,10 +86,10 @@ pub fn is_running(process: &KubeApiProcess) -> bool {
         .is_some_and(|pid| super::process::is_running_as(pid, &own_command_name()))
 }
 
-/// Runs the server in this process until it is killed: the hidden `sandbox serve-kube`.
+/// Runs the server in this process until it is killed: the hidden `lifeboat-sandbox serve-kube`.
 pub async fn serve(dir: &Path, port: u16) -> Result<()> {
     let kube = home(dir);
-    let ca = CertificateAuthority::load(&SandboxState::ca_dir(dir))?;
+    let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let read = |name: &str| {
         let path = kube.join(name);
         std::fs::read_to_string(&path).wrap_err_with(|| format!("reading {}", path.display()))
@@ -146,16 +145,10 @@ pub async fn start(dir: &Path, previous: Option<KubeApiProcess>) -> Result<KubeA
         write_credentials(dir, port)?;
     }
     std::fs::create_dir_all(&kube).wrap_err_with(|| format!("creating {}", kube.display()))?;
-    let exe = std::env::current_exe().wrap_err("finding the lifeboat binary")?;
+    let exe = std::env::current_exe().wrap_err("finding the lifeboat-sandbox binary")?;
     let mut command = Command::new(exe);
     command
-        .args([
-            "sandbox",
-            "serve-kube",
-            "--port",
-            &port.to_string(),
-            "--dir",
-        ])
+        .args(["serve-kube", "--port", &port.to_string(), "--dir"])
         .arg(dir);
     let pid = super::process::spawn_detached(command, &log_path(dir))
         .wrap_err("starting the emulated API server")?;
@@ -230,7 +223,7 @@ fn write_credentials(dir: &Path, port: u16) -> Result<()> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD as BASE64;
     let kube = home(dir);
-    let ca = CertificateAuthority::load(&SandboxState::ca_dir(dir))?;
+    let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let sans = ["127.0.0.1".to_string(), "localhost".to_string()];
     ca.issue("lifeboat-sandbox-apiserver", &sans, CertUse::Server)?
         .write(&kube, "apiserver")?;

@@ -4,10 +4,18 @@ use color_eyre::eyre::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 
 use super::kube_api::{KubeApiProcess, kubeconfig_path};
-use crate::connection::{ConnectionSettings, Endpoints, Source};
-use crate::fsutil::write_atomically;
+use lifeboat::connection::{ConnectionSettings, Endpoints, Source};
+use lifeboat::facts::{PROCESS_CLUSTER_ENV, ProcessCluster, ProcessMember};
+use lifeboat::fsutil::write_atomically;
 
 const STATE_FILE: &str = "sandbox.json";
+/// What lifeboat reads about the members (`LIFEBOAT_PROCESS_CLUSTER`), rewritten with the state.
+const PROCESS_CLUSTER_FILE: &str = "process-cluster.json";
+
+/// The default sandbox: `~/.local/share/lifeboat/sandbox`, beside lifeboat's own data.
+pub fn default_dir() -> Result<PathBuf> {
+    Ok(lifeboat::paths::data_dir()?.join("sandbox"))
+}
 
 /// One member, laid out like a host: `<home>/etc/etcd` holds its configuration and
 /// certificates, `<home>/var/lib/etcd` its data.
@@ -56,7 +64,7 @@ impl SandboxState {
     }
 
     pub fn ca_dir(dir: &Path) -> PathBuf {
-        dir.join("ca")
+        crate::layout::ca_dir(dir)
     }
 
     /// The client certificate that lifeboat and etcdctl use against the sandbox.
@@ -64,20 +72,9 @@ impl SandboxState {
         (dir.join("client.crt"), dir.join("client.key"))
     }
 
-    /// The sandbox directory `connection` leads to, if it is the sandbox. A sandbox reached
-    /// through `sandbox env` variables is still the sandbox: its CA sits in `<dir>/ca/ca.crt`
-    /// beside the state file.
-    pub fn dir_of_connection(connection: &ConnectionSettings) -> Option<PathBuf> {
-        match &connection.source {
-            Source::Sandbox(dir) => Some(dir.clone()),
-            _ => connection
-                .target
-                .cacert
-                .as_deref()
-                .and_then(|ca| ca.parent()?.parent())
-                .filter(|dir| Self::path(dir).is_file())
-                .map(Path::to_path_buf),
-        }
+    /// The file lifeboat reads to know the members as plain processes on this host.
+    pub fn process_cluster_path(dir: &Path) -> PathBuf {
+        dir.join(PROCESS_CLUSTER_FILE)
     }
 
     pub fn load_if_present(dir: &Path) -> Result<Option<Self>> {
@@ -93,7 +90,47 @@ impl SandboxState {
 
     pub fn save(&self, dir: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self).wrap_err("serializing sandbox state")?;
-        write_atomically(&Self::path(dir), &json, 0o644)
+        write_atomically(&Self::path(dir), &json, 0o644)?;
+        let cluster = self.process_cluster(dir)?;
+        let json =
+            serde_json::to_vec_pretty(&cluster).wrap_err("serializing the process cluster")?;
+        write_atomically(&Self::process_cluster_path(dir), &json, 0o644)
+    }
+
+    /// The members as lifeboat sees plain processes: stopped, started and joined by this very
+    /// binary's subcommands.
+    pub fn process_cluster(&self, dir: &Path) -> Result<ProcessCluster> {
+        let exe = std::env::current_exe()
+            .wrap_err("finding the lifeboat-sandbox binary")?
+            .display()
+            .to_string();
+        let dir_arg = dir.display().to_string();
+        let verb = |words: &[&str], member: &str| -> Vec<String> {
+            std::iter::once(exe.clone())
+                .chain(words.iter().map(|w| w.to_string()))
+                .chain(["--member".into(), member.to_string()])
+                .chain(["--dir".into(), dir_arg.clone()])
+                .collect()
+        };
+        Ok(ProcessCluster {
+            ca_dir: Self::ca_dir(dir),
+            hosts_dir: dir.to_path_buf(),
+            members: self
+                .members
+                .iter()
+                .map(|m| ProcessMember {
+                    name: m.name.clone(),
+                    client_url: m.client_url(),
+                    peer_url: m.peer_url(),
+                    conf: m.conf_path(),
+                    data_dir: m.data_dir(),
+                    pid: m.pid,
+                    start: verb(&["start", "--no-wait"], &m.name),
+                    stop: verb(&["stop"], &m.name),
+                })
+                .collect(),
+            join: vec![exe.clone(), "join".into(), "--dir".into(), dir_arg.clone()],
+        })
     }
 
     pub fn member(&self, name: &str) -> Option<&SandboxMember> {
@@ -113,7 +150,7 @@ impl SandboxState {
                 cert: Some(cert),
                 key: Some(key),
             },
-            source: Source::Sandbox(dir.to_path_buf()),
+            source: Source::Environment,
         }
     }
 
@@ -137,8 +174,12 @@ impl SandboxState {
         if self.kube_api.is_some() {
             vars.push(("KUBECONFIG", kubeconfig_path(dir).display().to_string()));
         }
+        vars.push((
+            PROCESS_CLUSTER_ENV,
+            Self::process_cluster_path(dir).display().to_string(),
+        ));
         vars.iter()
-            .map(|(name, value)| format!("export {name}={}\n", crate::plan::shell_join([value])))
+            .map(|(name, value)| format!("export {name}={}\n", lifeboat::plan::shell_join([value])))
             .collect()
     }
 }

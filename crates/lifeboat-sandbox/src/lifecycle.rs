@@ -9,9 +9,9 @@ use thiserror::Error;
 use super::ports::free_ports;
 use super::process::{is_running, log_tail, signal_and_wait, spawn_etcd, stop};
 use super::state::{SandboxMember, SandboxState};
-use crate::etcd::collect_snapshot;
-use crate::facts::EtcdConf;
-use crate::pki::{CertUse, CertificateAuthority};
+use lifeboat::etcd::collect_snapshot;
+use lifeboat::facts::EtcdConf;
+use lifeboat::pki::{CertUse, CertificateAuthority};
 
 /// Expected failures, each with what to do about it.
 #[derive(Debug, Error)]
@@ -21,14 +21,14 @@ pub enum SandboxError {
     )]
     EtcdMissing,
     #[error(
-        "a sandbox is already running in {dir} ({running} of {total} members up).\n  Use it as it is, or stop it first with `lifeboat sandbox down --dir {dir}`."
+        "a sandbox is already running in {dir} ({running} of {total} members up).\n  Use it as it is, or stop it first with `lifeboat-sandbox down --dir {dir}`."
     )]
     AlreadyRunning {
         dir: String,
         running: usize,
         total: usize,
     },
-    #[error("there is no sandbox in {0}; start one with `lifeboat sandbox up --dir {0}`")]
+    #[error("there is no sandbox in {0}; start one with `lifeboat-sandbox up --dir {0}`")]
     NotFound(String),
     #[error("the sandbox has no member named {name:?}; its members are {known}")]
     UnknownMember { name: String, known: String },
@@ -125,8 +125,8 @@ fn create(dir: &Path, count: usize) -> Result<SandboxState> {
     ca.save(&SandboxState::ca_dir(dir))?;
     let (client_cert, client_key) = SandboxState::client_files(dir);
     let client = ca.issue("lifeboat", &[], CertUse::Client)?;
-    crate::fsutil::write_atomically(&client_cert, client.cert_pem.as_bytes(), 0o644)?;
-    crate::fsutil::write_atomically(&client_key, client.key_pem.as_bytes(), 0o600)?;
+    lifeboat::fsutil::write_atomically(&client_cert, client.cert_pem.as_bytes(), 0o644)?;
+    lifeboat::fsutil::write_atomically(&client_key, client.key_pem.as_bytes(), 0o600)?;
 
     let ports = free_ports(count * 2)?;
     let members: Vec<SandboxMember> = (0..count)
@@ -154,10 +154,14 @@ fn create(dir: &Path, count: usize) -> Result<SandboxState> {
             .write(&etc, "server")?;
         ca.issue(&member.name, &sans, CertUse::Peer)?
             .write(&etc, "peer")?;
-        crate::fsutil::write_atomically(&etc.join("ca.crt"), ca.cert_pem().as_bytes(), 0o644)?;
+        lifeboat::fsutil::write_atomically(&etc.join("ca.crt"), ca.cert_pem().as_bytes(), 0o644)?;
         std::fs::create_dir_all(member.data_dir()).wrap_err("creating a member data directory")?;
         let conf = member_conf(member, &initial_cluster, &token);
-        crate::fsutil::write_atomically(&member.conf_path(), conf.to_string().as_bytes(), 0o644)?;
+        lifeboat::fsutil::write_atomically(
+            &member.conf_path(),
+            conf.to_string().as_bytes(),
+            0o644,
+        )?;
     }
     let state = SandboxState {
         members,
@@ -222,7 +226,7 @@ async fn wait_until_healthy(dir: &Path, state: &SandboxState, names: &[String]) 
             let member = exited.unwrap_or(first);
             let tail = log_tail(&member.log_path(), 8);
             let hint = if tail.contains("address already in use") {
-                "\n  Another program took one of its ports: run `lifeboat sandbox down` and then `sandbox up` in a new directory."
+                "\n  Another program took one of its ports: run `lifeboat-sandbox down` and then `lifeboat-sandbox up` in a new directory."
             } else {
                 ""
             };

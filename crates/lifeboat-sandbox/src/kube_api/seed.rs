@@ -17,15 +17,15 @@ use super::store::{Store, namespace_of};
 const DOCUMENTS: [(&str, &str); 3] = [
     (
         "cluster.yaml",
-        include_str!("../../../assets/sandbox/cluster.yaml"),
+        include_str!("../../assets/sandbox/cluster.yaml"),
     ),
     (
         "projects/ci.yaml",
-        include_str!("../../../assets/sandbox/projects/ci.yaml"),
+        include_str!("../../assets/sandbox/projects/ci.yaml"),
     ),
     (
         "projects/shop.yaml",
-        include_str!("../../../assets/sandbox/projects/shop.yaml"),
+        include_str!("../../assets/sandbox/projects/shop.yaml"),
     ),
 ];
 
@@ -33,11 +33,11 @@ const DOCUMENTS: [(&str, &str); 3] = [
 const JENKINS_HOME: [(&str, &str); 2] = [
     (
         "config.xml",
-        include_str!("../../../assets/sandbox/jenkins-home/config.xml"),
+        include_str!("../../assets/sandbox/jenkins-home/config.xml"),
     ),
     (
         "jobs/nightly/config.xml",
-        include_str!("../../../assets/sandbox/jenkins-home/jobs/nightly/config.xml"),
+        include_str!("../../assets/sandbox/jenkins-home/jobs/nightly/config.xml"),
     ),
 ];
 
