@@ -222,22 +222,6 @@ impl RestoreClusterArgs {
             container: self.placement.docker.clone(),
         }
     }
-
-    /// The flags a request stands for, with every confirmation left to the screen.
-    pub fn from_request(request: &crate::requests::ClusterRestoreRequest) -> Self {
-        RestoreClusterArgs {
-            bundle: request.bundle.clone(),
-            data_dir: request.data_dir.clone(),
-            etcd_conf: request.etcd_conf.clone(),
-            master_dir: request.master_dir.clone(),
-            disaster_recovery: request.disaster_recovery,
-            headless: false,
-            placement: Placement {
-                docker: request.container.clone(),
-            },
-            confirm: ConfirmArgs::default(),
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,23 +290,6 @@ impl MemberReplaceArgs {
             process_cluster: self.process_cluster.clone(),
         }
     }
-
-    pub fn from_request(request: &crate::requests::MemberReplaceRequest) -> Self {
-        MemberReplaceArgs {
-            failed: request.failed.clone(),
-            new_name: request.new_name.clone(),
-            new_host: request.new_host.clone(),
-            client_port: request.client_port,
-            peer_port: request.peer_port,
-            out: request.out.clone(),
-            learner_threshold: request.learner_threshold,
-            ca_dir: request.ca_dir.clone(),
-            etcd_conf: request.etcd_conf.clone(),
-            process_cluster: request.process_cluster.clone(),
-            headless: false,
-            confirm: ConfirmArgs::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -373,23 +340,6 @@ impl MemberJoinArgs {
             etc_dir: self.etc_dir.clone(),
             wait_timeout_secs: self.wait_timeout,
             process_cluster: self.process_cluster.clone(),
-        }
-    }
-
-    pub fn from_request(request: &crate::requests::MemberJoinRequest) -> Self {
-        use crate::requests::JoinStartChoice;
-        MemberJoinArgs {
-            bundle: request.bundle.clone(),
-            process_cluster: request.process_cluster.clone(),
-            start: request.start.map(|s| match s {
-                JoinStartChoice::Systemd => StartWith::Systemd,
-                JoinStartChoice::Container => StartWith::Container,
-                JoinStartChoice::Process => StartWith::Process,
-            }),
-            etc_dir: request.etc_dir.clone(),
-            wait_timeout: request.wait_timeout_secs,
-            headless: false,
-            confirm: ConfirmArgs::default(),
         }
     }
 }
@@ -472,6 +422,59 @@ pub struct ProjectExportArgs {
     pub headless: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
+}
+
+impl AppDataSelection {
+    pub fn request(&self) -> crate::requests::AppDataSelection {
+        crate::requests::AppDataSelection {
+            namespace: self.namespace.clone(),
+            workload: self.workload.clone(),
+            volumes: self.volumes.clone(),
+        }
+    }
+}
+
+impl AppDataBackupArgs {
+    pub fn request(&self) -> crate::requests::AppDataBackupRequest {
+        crate::requests::AppDataBackupRequest {
+            selection: self.selection.request(),
+            out: self.out.clone(),
+        }
+    }
+}
+
+impl AppDataRestoreArgs {
+    pub fn request(&self) -> crate::requests::AppDataRestoreRequest {
+        crate::requests::AppDataRestoreRequest {
+            selection: self.selection.request(),
+            bundle: self.bundle.clone(),
+            restart: self.restart,
+            timeout_secs: self.timeout,
+        }
+    }
+}
+
+impl ProjectExportArgs {
+    pub fn request(&self) -> crate::requests::ProjectExportRequest {
+        crate::requests::ProjectExportRequest {
+            projects: self.projects.clone(),
+            out: self.out.clone(),
+            kinds: self.kinds.clone(),
+            secrets: !self.no_secrets,
+        }
+    }
+}
+
+impl ProjectRestoreArgs {
+    pub fn request(&self) -> crate::requests::ProjectRestoreRequest {
+        crate::requests::ProjectRestoreRequest {
+            from: self.from.clone(),
+            rename: self.rename.clone(),
+            existing: self.existing,
+            preview: self.preview,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

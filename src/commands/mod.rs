@@ -4,8 +4,6 @@ pub mod appdata;
 pub mod member;
 mod procedure;
 mod project;
-pub use project::{default_export_dir, plan_export_of, plan_restore};
-pub mod restore;
 
 mod profile;
 mod status;
@@ -17,9 +15,8 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::cli::{BackupCommand, Cli, Command, ConnectionArgs, Placement, RestoreCommand};
 use crate::connection::{ConnectionSettings, DiscoveryPaths, resolve};
-use crate::facts::Tools;
 use crate::plan::{Plan, Target};
-use crate::procedures::{HealthCheckFacts, Procedure, plan_health_check};
+use crate::procedures::Procedure;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -51,7 +48,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             command: RestoreCommand::Cluster(args),
         }) => {
             let connection = require_connection(&cli.connection)?;
-            let plan = restore::plan_restore(connection.clone(), &args).await?;
+            let plan =
+                crate::gather::cluster_restore::plan(connection.clone(), &args.request()).await?;
             procedure::run_on_screen_or_headless(
                 plan,
                 Some(connection),
@@ -113,72 +111,5 @@ pub async fn build_plan(
         },
         None => Target::Local,
     };
-    plan_with(procedure, connection, target).await
-}
-
-/// Gathers the facts a procedure's planner needs from this host, then plans with the
-/// procedure's default choices (the TUI's and `lifeboat plan`'s).
-pub async fn plan_with(
-    procedure: Procedure,
-    connection: ConnectionSettings,
-    target: Target,
-) -> Result<Plan> {
-    Ok(match procedure {
-        Procedure::HealthCheck => plan_health_check(&HealthCheckFacts {
-            connection,
-            etcdctl: Tools::discover().etcdctl,
-            target,
-        }),
-        Procedure::ClusterBackup => {
-            let mut request = crate::requests::ClusterBackupRequest::snapshot_into(
-                crate::gather::cluster_backup::default_out()?,
-            );
-            if let Target::DockerExec { container } = target {
-                request.container = Some(container);
-            }
-            crate::gather::cluster_backup::plan(connection, &request).await?
-        }
-        Procedure::ClusterRestore => {
-            let args = crate::cli::RestoreClusterArgs {
-                bundle: restore::newest_bundle()?,
-                data_dir: None,
-                etcd_conf: None,
-                master_dir: "/etc/origin/master".into(),
-                disaster_recovery: false,
-                headless: false,
-                placement: Placement {
-                    docker: match target {
-                        Target::DockerExec { container } => Some(container),
-                        Target::Local => None,
-                    },
-                },
-                confirm: crate::cli::ConfirmArgs::default(),
-            };
-            restore::plan_restore(connection, &args).await?
-        }
-        Procedure::ProjectExport => project::plan_export_everything().await?,
-        Procedure::ProjectRestore => {
-            let newest = crate::tui::find_exports(&crate::paths::backups_dir()?)
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    eyre!(
-                        "no project export under {}; make one with `lifeboat project export`",
-                        crate::paths::backups_dir()
-                            .map(|d| d.display().to_string())
-                            .unwrap_or_default()
-                    )
-                })?;
-            plan_restore(&crate::cli::ProjectRestoreArgs {
-                from: newest.path,
-                rename: None,
-                existing: crate::kube::ExistingPolicy::Skip,
-                preview: true,
-                yes: false,
-                dry_run: false,
-                headless: false,
-            })
-            .await?
-        }
-    })
+    crate::gather::defaults::plan_with(procedure, connection, target).await
 }

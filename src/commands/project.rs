@@ -1,20 +1,12 @@
-//! `lifeboat project export|restore`: what the cluster and the export say, then the plan.
+//! `lifeboat project export|restore`: the flags become a request, the gather layer plans it.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 
 use super::procedure::run_on_screen_or_headless;
-use crate::cli::{
-    ConfirmArgs, ConnectionArgs, ProjectCommand, ProjectExportArgs, ProjectRestoreArgs,
-};
-use crate::kube::{KindRef, choose_kinds, default_exclusion, discover_namespaced_kinds};
-use crate::plan::Plan;
-use crate::procedures::{
-    ProjectExportFacts, ProjectRestoreFacts, plan_project_export, plan_project_restore,
-};
+use crate::cli::{ConfirmArgs, ConnectionArgs, ProjectCommand};
 
 pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<ExitCode> {
     // Projects live behind the Kubernetes API; an etcd cluster, when one is configured, only
@@ -22,7 +14,7 @@ pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<
     let connection = super::resolve_connection(etcd).ok().flatten();
     match command {
         ProjectCommand::Export(args) => {
-            let plan = plan_export(&args).await?;
+            let plan = crate::gather::project::plan_export(&args.request()).await?;
             let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
             let code =
                 run_on_screen_or_headless(plan, connection, args.confirm, args.headless).await?;
@@ -32,7 +24,7 @@ pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<
             Ok(code)
         }
         ProjectCommand::Restore(args) => {
-            let plan = plan_restore(&args).await?;
+            let plan = crate::gather::project::plan_restore(&args.request()).await?;
             // A dry run only asks the server; nothing is created, so nothing needs asking.
             let confirm = ConfirmArgs {
                 yes: args.yes || args.dry_run,
@@ -41,114 +33,6 @@ pub async fn dispatch(command: ProjectCommand, etcd: &ConnectionArgs) -> Result<
             run_on_screen_or_headless(plan, connection, confirm, args.headless).await
         }
     }
-}
-
-/// The kinds to export and those left out with the reason, from the server's discovery.
-pub fn split_kinds(
-    discovered: &[KindRef],
-    wanted: Option<&[String]>,
-) -> Result<(Vec<KindRef>, BTreeMap<String, String>)> {
-    let kinds = choose_kinds(discovered, wanted).map_err(|e| eyre!(e))?;
-    let excluded = discovered
-        .iter()
-        .filter(|k| !kinds.contains(k))
-        .map(|k| {
-            (
-                k.key(),
-                default_exclusion(k)
-                    .unwrap_or("not among --kinds")
-                    .to_string(),
-            )
-        })
-        .collect();
-    Ok((kinds, excluded))
-}
-
-/// The TUI's and `lifeboat plan project-export`'s default: every project that is not the
-/// cluster's own, every kind but the regenerated ones, into a new folder of the backups dir.
-pub async fn plan_export_everything() -> Result<Plan> {
-    let (client, _) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
-    let namespaces = crate::kube::list_objects(
-        &client,
-        None,
-        &KindRef::new("", "v1", "Namespace", "namespaces"),
-    )
-    .await
-    .map_err(|e| eyre!(e))?;
-    let projects: Vec<String> = namespaces
-        .iter()
-        .filter_map(|n| n["metadata"]["name"].as_str())
-        .filter(|n| !crate::kube::is_system_namespace(n))
-        .map(String::from)
-        .collect();
-    plan_export(&ProjectExportArgs {
-        projects,
-        out: default_export_dir()?,
-        kinds: None,
-        no_secrets: false,
-        headless: false,
-        confirm: ConfirmArgs::default(),
-    })
-    .await
-}
-
-/// The plan for the choices of the TUI's pickers.
-pub async fn plan_export_of(
-    projects: Vec<String>,
-    kinds: Vec<KindRef>,
-    excluded: BTreeMap<String, String>,
-) -> Result<Plan> {
-    let (_, server) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
-    Ok(plan_project_export(&ProjectExportFacts {
-        projects,
-        kinds,
-        excluded,
-        secrets: true,
-        out: default_export_dir()?,
-        server,
-    }))
-}
-
-pub async fn plan_export(args: &ProjectExportArgs) -> Result<Plan> {
-    let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
-    let (client, server) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
-    let discovered = discover_namespaced_kinds(&client)
-        .await
-        .map_err(|e| eyre!(e))?;
-    let (kinds, excluded) = split_kinds(&discovered, args.kinds.as_deref())?;
-    let namespaces = crate::kube::list_objects(
-        &client,
-        None,
-        &KindRef::new("", "v1", "Namespace", "namespaces"),
-    )
-    .await
-    .map_err(|e| eyre!(e))?;
-    let existing: Vec<&str> = namespaces
-        .iter()
-        .filter_map(|n| n["metadata"]["name"].as_str())
-        .collect();
-    for project in &args.projects {
-        if !existing.contains(&project.as_str()) {
-            bail!(
-                "project {project} does not exist on {server}; there are: {}",
-                existing.join(", ")
-            );
-        }
-        if out.join(project).exists() {
-            bail!(
-                "{} already exists: lifeboat never writes over an export; choose another --out",
-                out.join(project).display()
-            );
-        }
-    }
-    Ok(plan_project_export(&ProjectExportFacts {
-        projects: args.projects.clone(),
-        kinds,
-        excluded,
-        secrets: !args.no_secrets,
-        out,
-        server,
-    }))
 }
 
 /// One line per project from the manifests just written.
@@ -177,46 +61,4 @@ fn print_export_summary(out: &Path, projects: &[String]) {
                 .join(", ")
         );
     }
-}
-
-/// Reads the export's manifest and asks the target cluster what it serves.
-pub async fn plan_restore(args: &ProjectRestoreArgs) -> Result<Plan> {
-    let from = std::path::absolute(&args.from).wrap_err("resolving --from")?;
-    let (manifest, objects) = crate::kube::load_export(&from)
-        .map_err(|e| eyre!("{e}\n  --from takes one project's folder of an export, DIR/PROJECT"))?;
-    let contents = manifest.project.ok_or_else(|| {
-        eyre!(
-            "{} is a {} bundle, not a project export",
-            from.display(),
-            manifest.identity.kind
-        )
-    })?;
-    let target = args.rename.clone().unwrap_or(contents.namespace.clone());
-    let namespace = crate::kube::read_objects(&from.join("namespace.yaml")).unwrap_or_default();
-    let annotations = namespace
-        .first()
-        .and_then(|ns| ns["metadata"]["annotations"].as_object())
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let (client, _) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
-    Ok(plan_project_restore(&ProjectRestoreFacts {
-        from,
-        source: contents.namespace,
-        target,
-        annotations,
-        openshift: crate::kube::serves_projects(&client).await,
-        existing: args.existing,
-        preview: args.preview,
-        dry_run: args.dry_run,
-        objects: objects.len() as u64,
-    }))
-}
-
-/// Where the TUI puts exports: the data dir's `backups/projects-<time>`.
-pub fn default_export_dir() -> Result<PathBuf> {
-    Ok(crate::paths::backups_dir()?.join(crate::paths::stamped("projects")))
 }

@@ -83,6 +83,14 @@ pub fn cluster_backups(dir: &Path) -> Vec<FoundBundle> {
         .collect()
 }
 
+/// Project exports made by `lifeboat project export` (`RUN/PROJECT`), newest first.
+pub fn project_exports(dir: &Path) -> Vec<FoundBundle> {
+    scan(dir)
+        .into_iter()
+        .filter(|b| b.manifest.project.is_some())
+        .collect()
+}
+
 /// Join bundles (`NAME.tgz`) under `dir` and its subdirectories, newest first.
 pub fn join_bundles(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::iter::once(dir.to_path_buf())

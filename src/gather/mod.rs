@@ -4,8 +4,13 @@
 //! before a plan exists, with what to do instead. The CLI and the TUI both call these; neither
 //! imports the other.
 
+pub mod app_data;
 pub mod backups;
 pub mod cluster_backup;
+pub mod cluster_restore;
+pub mod defaults;
 mod host_layout;
+pub mod member;
+pub mod project;
 
 pub use host_layout::{HostLayout, host_layout};

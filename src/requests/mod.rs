@@ -4,11 +4,14 @@
 //! No clap types here and no I/O: a request is only the choices. The gather layer turns a
 //! request plus the host into the facts a planner takes.
 
+mod app_data;
 mod cluster_backup;
 mod cluster_restore;
 mod member_join;
 mod member_replace;
+mod project;
 
+pub use app_data::{AppDataBackupRequest, AppDataPick, AppDataRestoreRequest, AppDataSelection};
 pub use cluster_backup::{ClusterBackupRequest, DEFAULT_ETCD_CONFIG_DIR, DEFAULT_MASTER_DIR};
 pub use cluster_restore::ClusterRestoreRequest;
 pub use member_join::{
@@ -18,6 +21,7 @@ pub use member_replace::{
     DEFAULT_CLIENT_PORT, DEFAULT_LEARNER_THRESHOLD, DEFAULT_PEER_PORT, MemberReplaceRequest,
     format_size,
 };
+pub use project::{ProjectExportRequest, ProjectRestoreRequest};
 
 use std::path::Path;
 

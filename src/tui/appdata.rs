@@ -9,14 +9,7 @@ use super::msg::Effect;
 use crate::kube::workload::Workload;
 
 /// What the engineer asked for; the event loop finds the pod, plans and runs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppDataRequest {
-    pub namespace: String,
-    /// `dc/jenkins`.
-    pub workload: String,
-    pub volumes: Vec<String>,
-    pub restore: bool,
-}
+pub use crate::requests::AppDataPick as AppDataRequest;
 
 #[derive(Debug, Default)]
 pub struct AppDataPicker {

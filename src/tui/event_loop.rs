@@ -13,8 +13,8 @@ use super::msg::{Effect, Msg};
 use super::terminal::{self, Tui};
 use super::update::update;
 use super::view;
-use crate::commands::plan_with;
 use crate::connection::{ConnectionSettings, Endpoints};
+use crate::gather::defaults::plan_with;
 use crate::health::{HealthSources, collect};
 use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
@@ -127,7 +127,7 @@ async fn event_loop(
                 Effect::LoadWorkloads => {
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        let result = crate::commands::appdata::all_workloads().await;
+                        let result = crate::gather::app_data::all_workloads().await;
                         let _ = tx.send(Msg::Workloads(result));
                     });
                 }
@@ -152,7 +152,7 @@ async fn event_loop(
                     kinds,
                     excluded,
                 } => start_project_plan(
-                    crate::commands::plan_export_of(projects, kinds, excluded),
+                    crate::gather::project::plan_export_of(projects, kinds, excluded),
                     tx.clone(),
                 ),
                 Effect::StartProjectRestore {
@@ -161,15 +161,15 @@ async fn event_loop(
                     preview,
                 } => start_project_plan(
                     async move {
-                        crate::commands::plan_restore(&crate::cli::ProjectRestoreArgs {
-                            from,
-                            rename,
-                            existing: crate::kube::ExistingPolicy::Skip,
-                            preview,
-                            yes: false,
-                            dry_run: false,
-                            headless: false,
-                        })
+                        crate::gather::project::plan_restore(
+                            &crate::requests::ProjectRestoreRequest {
+                                from,
+                                rename,
+                                existing: crate::kube::ExistingPolicy::Skip,
+                                preview,
+                                dry_run: false,
+                            },
+                        )
                         .await
                     },
                     tx.clone(),
@@ -263,7 +263,7 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
     tokio::spawn(async move {
         let planned = async {
             let transcript = Transcript::open(&crate::paths::state_dir()?)?;
-            let plan = crate::commands::appdata::plan_request(&request).await?;
+            let plan = crate::gather::app_data::plan_pick(&request).await?;
             Ok::<_, color_eyre::eyre::Report>((plan, transcript))
         };
         match planned.await {

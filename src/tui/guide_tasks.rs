@@ -108,24 +108,21 @@ async fn plan(
         FormRequest::Restore(r) => {
             let connection = needs_cluster()?;
             let etcd = Some(connection.target.clone());
-            let args = crate::cli::RestoreClusterArgs::from_request(&r);
             (
-                crate::commands::restore::plan_restore(connection, &args).await?,
+                crate::gather::cluster_restore::plan(connection, &r).await?,
                 etcd,
             )
         }
         FormRequest::Replace(r) => {
             let connection = needs_cluster()?;
             let etcd = Some(connection.target.clone());
-            let args = crate::cli::MemberReplaceArgs::from_request(&r);
             (
-                crate::commands::member::plan_replace(connection, &args).await?,
+                crate::gather::member::plan_replace(connection, &r).await?,
                 etcd,
             )
         }
         FormRequest::Join(r) => {
-            let args = crate::cli::MemberJoinArgs::from_request(&r);
-            let facts = crate::commands::member::join_facts(&args)?;
+            let facts = crate::gather::member::join_facts(&r)?;
             let etcd = Some(facts.connection().target);
             (crate::procedures::plan_member_join(&facts), etcd)
         }

@@ -256,39 +256,20 @@ impl BackupPicker {
     }
 }
 
-/// Every project export under `dir` (`dir/*/PROJECT/manifest.json`), newest first.
+/// Every project export under `dir` (`dir/*/PROJECT/manifest.json`), newest first, from the
+/// one scanner of the backups directory.
 pub fn find_exports(dir: &std::path::Path) -> Vec<BackupEntry> {
-    let mut entries = Vec::new();
-    let Ok(runs) = std::fs::read_dir(dir) else {
-        return entries;
-    };
-    for run in runs.flatten() {
-        let Ok(projects) = std::fs::read_dir(run.path()) else {
-            continue;
-        };
-        for project in projects.flatten() {
-            let manifest = project.path().join(crate::bundle::MANIFEST);
-            let Ok(text) = std::fs::read_to_string(&manifest) else {
-                continue;
-            };
-            let Ok(manifest) = serde_json::from_str::<crate::bundle::Manifest>(&text) else {
-                continue;
-            };
-            if let Some(contents) = manifest.project {
-                entries.push(BackupEntry {
-                    path: project.path(),
-                    namespace: contents.namespace.clone(),
-                    created: manifest.created.clone(),
-                    objects: contents.total_objects(),
-                    secrets: contents.secrets_included,
-                });
-            }
-        }
-    }
-    entries.sort_by(|a, b| {
-        b.created
-            .cmp(&a.created)
-            .then(a.namespace.cmp(&b.namespace))
-    });
-    entries
+    crate::gather::backups::project_exports(dir)
+        .into_iter()
+        .filter_map(|found| {
+            let contents = found.manifest.project?;
+            Some(BackupEntry {
+                path: found.path,
+                namespace: contents.namespace.clone(),
+                created: found.manifest.created,
+                objects: contents.total_objects(),
+                secrets: contents.secrets_included,
+            })
+        })
+        .collect()
 }

@@ -1,4 +1,4 @@
-//! `lifeboat restore cluster`: checks the bundle, finds how etcd runs here, then plans.
+//! Cluster restore: checks the bundle, finds how etcd runs here, then plans.
 //!
 //! Everything that can make a restore impossible is found here, before a plan exists: a
 //! damaged bundle, a multi-member cluster without `--disaster-recovery`, a container whose
@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use crate::bundle::Manifest;
-use crate::cli::RestoreClusterArgs;
 use crate::connection::ConnectionSettings;
 use crate::facts::{EtcdConf, ProcessCluster, Tools};
 use crate::plan::Plan;
@@ -17,11 +16,9 @@ use crate::procedures::{
     CertificatesRestore, ClusterRestoreFacts, EtcdService, RestoreData, RestoreMember,
     free_keep_name, plan_cluster_restore,
 };
+use crate::requests::ClusterRestoreRequest;
 
-pub async fn plan_restore(
-    connection: ConnectionSettings,
-    args: &RestoreClusterArgs,
-) -> Result<Plan> {
+pub async fn plan(connection: ConnectionSettings, args: &ClusterRestoreRequest) -> Result<Plan> {
     let bundle = std::path::absolute(&args.bundle).wrap_err("resolving --from")?;
     let manifest = crate::bundle::verify(&bundle).map_err(|e| {
         eyre!(
@@ -37,7 +34,7 @@ pub async fn plan_restore(
         );
     }
     let data = bundle_data(&bundle)?;
-    let mut members = match (ProcessCluster::path_from_env(), &args.placement.docker) {
+    let mut members = match (ProcessCluster::path_from_env(), &args.container) {
         (_, Some(container)) => vec![container_member(container, args)?],
         (Some(file), None) if args.etcd_conf.is_none() => process_members(&file)?,
         _ => host_members(args)?,
@@ -183,7 +180,7 @@ fn process_members(file: &Path) -> Result<Vec<RestoreMember>> {
 }
 
 /// This host's member, from its etcd.conf, run by systemd.
-fn host_members(args: &RestoreClusterArgs) -> Result<Vec<RestoreMember>> {
+fn host_members(args: &ClusterRestoreRequest) -> Result<Vec<RestoreMember>> {
     let conf_path = args
         .etcd_conf
         .clone()
@@ -223,7 +220,7 @@ fn remote(name: &str, peer: &str, like: &RestoreMember) -> RestoreMember {
 
 fn member_from(
     get: &dyn Fn(&str) -> Option<String>,
-    args: &RestoreClusterArgs,
+    args: &ClusterRestoreRequest,
 ) -> Result<RestoreMember> {
     let name = get("ETCD_NAME").unwrap_or_else(|| "default".into());
     let first = |key: &str| {
@@ -268,7 +265,7 @@ fn member_from(
 
 /// A container-based install: etcd's settings come from the container's environment (or
 /// --etcd-conf), its data from the host directory mounted at the data dir.
-fn container_member(container: &str, args: &RestoreClusterArgs) -> Result<RestoreMember> {
+fn container_member(container: &str, args: &ClusterRestoreRequest) -> Result<RestoreMember> {
     let output = std::process::Command::new("docker")
         .args(["inspect", container])
         .output()
@@ -391,29 +388,4 @@ fn etcd_owner() -> Result<String, String> {
         Ok(Some(_)) => Ok("etcd:etcd".into()),
         _ => Err("there is no etcd user on this host: ownership is left as restored".into()),
     }
-}
-
-/// The newest cluster backup bundle under the default backups directory, for the TUI.
-pub fn newest_bundle() -> Result<PathBuf> {
-    let backups = crate::paths::backups_dir()?;
-    let mut bundles: Vec<PathBuf> = std::fs::read_dir(&backups)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                // Project exports and application data share the directory.
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("cluster-"))
-                })
-                .filter(|p| p.join(crate::bundle::MANIFEST).is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    bundles.sort();
-    bundles.pop().ok_or_else(|| {
-        eyre!(
-            "no cluster backup in {}: take one first (Cluster backup), or run `lifeboat restore cluster --from BUNDLE`",
-            backups.display()
-        )
-    })
 }
