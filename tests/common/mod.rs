@@ -326,3 +326,4 @@ pub fn free_port_pair() -> (u16, u16) {
     )
 }
 pub mod screens;
+pub mod tmux;

@@ -159,6 +159,22 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 ("Esc", "dashboard"),
                 (":", "palette"),
             ],
+            Screen::Wizard
+                if app.wizard.as_ref().is_some_and(|w| {
+                    w.pending
+                        .as_ref()
+                        .is_some_and(|r| r.step.risk == crate::plan::Risk::Destructive)
+                }) =>
+            {
+                &[
+                    ("y", "run this destructive step"),
+                    ("s", "skip"),
+                    ("a", "abort"),
+                    ("↑↓", "view step"),
+                    ("Esc", "back"),
+                    ("?", "help"),
+                ]
+            }
             Screen::Wizard => {
                 if app.wizard.as_ref().is_some_and(|w| w.pending.is_some()) {
                     &[

@@ -251,10 +251,16 @@ fn draw_bar(frame: &mut Frame, area: Rect, wizard: &Wizard) {
     let (text, style) = match (&wizard.pending, &wizard.finished) {
         (Some(request), _) => (
             format!(
-                "Run step {} \"{}\" ({})?   y run · n run to the next destructive step · s skip · a abort",
+                "Run step {} \"{}\" ({})?   y run · {}s skip · a abort",
                 request.index + 1,
                 request.step.title,
-                request.step.risk.label()
+                request.step.risk.label(),
+                // A destructive step is only ever run by its own key.
+                if request.step.risk == Risk::Destructive {
+                    ""
+                } else {
+                    "n run to the next destructive step · "
+                }
             ),
             risk_style(request.step.risk).add_modifier(Modifier::BOLD),
         ),
