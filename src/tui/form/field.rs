@@ -1,7 +1,7 @@
 //! One question of a form: a line of text or a choice from a list, with the error its current
 //! answer has (recomputed by the form's validation after every change).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_textarea::TextArea;
 
 /// One option of a choice field: the value the request takes and what the engineer reads.
@@ -98,7 +98,13 @@ impl Field {
         match &mut self.input {
             Input::Text(area) => {
                 let before = area.lines().concat();
-                area.input(key);
+                // Ctrl-U as in a shell: everything before the cursor goes (tui-textarea's own
+                // Ctrl-U is undo, which surprises anyone who types paths for a living).
+                if key.code == KeyCode::Char('u') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                    area.delete_line_by_head();
+                } else {
+                    area.input(key);
+                }
                 // One line only: a pasted newline must not split the answer.
                 if area.lines().len() > 1 {
                     let joined = area.lines().concat();

@@ -91,6 +91,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
             Screen::Form => &[
                 ("Tab/S-Tab", "next/previous"),
                 ("←→", "choose"),
+                ("C-u", "clear"),
                 ("Enter", "next, then plan"),
                 ("Esc", "back"),
             ],
