@@ -1,8 +1,11 @@
 //! The health report: everything the dashboard's panels and `lifeboat status` show, collected
 //! in one go, and the verdict an on-call engineer needs first.
 
+mod alarms;
 mod size;
 mod sources;
+
+pub use alarms::alarm_advice;
 
 pub use size::{
     DEFAULT_QUOTA, MEMBER_ADD_THRESHOLD, SizeAssessment, SizeLevel, assess_size, decimal_mb,

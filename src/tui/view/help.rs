@@ -9,7 +9,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let [area] = Layout::horizontal([Constraint::Max(78)])
         .flex(Flex::Center)
         .areas(area);
-    let [area] = Layout::vertical([Constraint::Max(24)])
+    let [area] = Layout::vertical([Constraint::Max(34)])
         .flex(Flex::Center)
         .areas(area);
     frame.render_widget(Clear, area);

@@ -97,6 +97,13 @@ pub fn quorum_lines(report: &HealthReport) -> Vec<Line<'static>> {
                 .bg(Color::Red)
                 .add_modifier(bold),
         ));
+        lines.push(Line::styled(
+            format!(
+                "  what to do: {}",
+                crate::health::alarm_advice(&alarm.alarm)
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
     }
     if q.voters > 0 && q.voters % 2 == 0 {
         lines.push(Line::styled(
