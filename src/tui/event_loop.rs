@@ -211,7 +211,7 @@ fn spawn_clock(tx: mpsc::UnboundedSender<Msg>) {
     });
 }
 
-/// Plans the procedure, then runs it with every step confirmed on screen.
+/// Plans a procedure that asks nothing, for the engineer to read before it runs.
 fn start_plan(
     procedure: Procedure,
     connection: Option<ConnectionSettings>,
@@ -224,23 +224,13 @@ fn start_plan(
             ));
             return;
         };
-        let transcript = match crate::paths::state_dir().and_then(|dir| Transcript::open(&dir)) {
-            Ok(transcript) => transcript,
-            Err(error) => {
-                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
-                return;
-            }
+        let etcd = Some(connection.target.clone());
+        // Shown in full first; the runner starts when the engineer has read it (RunPlan).
+        let msg = match plan_with(procedure, connection, Target::Local).await {
+            Ok(plan) => Msg::Planned { plan, etcd },
+            Err(error) => Msg::PlanFailedToStart(format!("{error:#}")),
         };
-        let target = connection.target.clone();
-        let plan = match plan_with(procedure, connection, Target::Local).await {
-            Ok(plan) => plan,
-            Err(error) => {
-                let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
-                return;
-            }
-        };
-        let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, Some(target), transcript, tx);
+        let _ = tx.send(msg);
     });
 }
 
