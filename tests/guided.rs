@@ -160,14 +160,31 @@ fn the_restore_form_lists_bundles_with_their_manifests_and_restores_one_not_the_
     };
     show(&mut app, spec.form(&RealHost));
     update(&mut app, key(KeyCode::Right));
-    type_text(&mut app, "x");
+    for _ in 0..3 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    let typo = nowhere("etcd.conf").display().to_string();
+    type_text(&mut app, &typo);
     let frame = render(&app);
+    assert!(
+        frame.contains(&format!("✗ there is no etcd.conf at {typo}")),
+        "{frame}"
+    );
     assert!(
         frame.contains("rev 700"),
         "the second bundle is chosen:\n{frame}"
     );
     assert!(frame.contains("(2 of 2)"), "{frame}");
     insta::assert_snapshot!(frame);
+    let clear = crossterm::event::KeyEvent::new(
+        KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    update(&mut app, Msg::Key(clear));
+    assert!(
+        !render(&app).contains('✗'),
+        "Ctrl-U cleared the answer and its error"
+    );
     let effects: Vec<Effect> = (0..8)
         .flat_map(|_| update(&mut app, key(KeyCode::Enter)))
         .collect();
