@@ -33,22 +33,29 @@ pub fn split_kinds(
     Ok((kinds, excluded))
 }
 
-/// The TUI's and `lifeboat plan project-export`'s default: every project that is not the
-/// cluster's own, every kind but the regenerated ones, into a new folder of the backups dir.
-pub async fn plan_export_everything() -> Result<Plan> {
-    let (client, _) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
+/// Every namespace the server lists.
+async fn namespace_names(client: &kube::Client) -> Result<Vec<String>> {
     let namespaces = crate::kube::list_objects(
-        &client,
+        client,
         None,
         &KindRef::new("", "v1", "Namespace", "namespaces"),
     )
     .await
     .map_err(|e| eyre!(e))?;
-    let projects: Vec<String> = namespaces
+    Ok(namespaces
         .iter()
-        .filter_map(|n| n["metadata"]["name"].as_str())
+        .filter_map(|n| n["metadata"]["name"].as_str().map(String::from))
+        .collect())
+}
+
+/// The TUI's and `lifeboat plan project-export`'s default: every project that is not the
+/// cluster's own, every kind but the regenerated ones, into a new folder of the backups dir.
+pub async fn plan_export_everything() -> Result<Plan> {
+    let (client, _) = crate::kube::connect().await.map_err(|e| eyre!(e))?;
+    let projects: Vec<String> = namespace_names(&client)
+        .await?
+        .into_iter()
         .filter(|n| !crate::kube::is_system_namespace(n))
-        .map(String::from)
         .collect();
     plan_export(&ProjectExportRequest {
         projects,
@@ -83,19 +90,9 @@ pub async fn plan_export(args: &ProjectExportRequest) -> Result<Plan> {
         .await
         .map_err(|e| eyre!(e))?;
     let (kinds, excluded) = split_kinds(&discovered, args.kinds.as_deref())?;
-    let namespaces = crate::kube::list_objects(
-        &client,
-        None,
-        &KindRef::new("", "v1", "Namespace", "namespaces"),
-    )
-    .await
-    .map_err(|e| eyre!(e))?;
-    let existing: Vec<&str> = namespaces
-        .iter()
-        .filter_map(|n| n["metadata"]["name"].as_str())
-        .collect();
+    let existing = namespace_names(&client).await?;
     for project in &args.projects {
-        if !existing.contains(&project.as_str()) {
+        if !existing.contains(project) {
             bail!(
                 "project {project} does not exist on {server}; there are: {}",
                 existing.join(", ")
