@@ -109,76 +109,85 @@ async fn event_loop(
             effects.extend(update(app, msg));
         }
         for effect in effects {
-            match effect {
-                Effect::Quit => return Ok(()),
-                Effect::RefreshNow => {
-                    if let Some(r) = &refresher {
-                        r.now.notify_one();
-                    }
-                }
-                Effect::SetRefreshInterval(every) => {
-                    if let Some(r) = &refresher {
-                        r.interval.send_replace(every);
-                    }
-                }
-                Effect::StartPlan(procedure) => {
-                    start_plan(procedure, app.connection.clone(), tx.clone())
-                }
-                Effect::LoadWorkloads => {
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let result = crate::gather::app_data::all_workloads().await;
-                        let _ = tx.send(Msg::Workloads(result));
-                    });
-                }
-                Effect::StartAppData(request) => start_app_data(request, tx.clone()),
-                Effect::OpenRestoreForm { disaster_recovery } => {
-                    let spec = super::guide::restore_form(app, disaster_recovery);
-                    super::guide_tasks::open_restore_form(spec, tx.clone());
-                }
-                Effect::OpenJoinForm => super::guide_tasks::open_join_form(
-                    crate::paths::backups_dir().unwrap_or_default(),
-                    tx.clone(),
-                ),
-                Effect::PlanRequest(request) => {
-                    super::guide_tasks::plan_request(request, app.connection.clone(), tx.clone())
-                }
-                Effect::RunPlan => start_previewed(app, tx.clone()),
-                Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
-                Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
-                Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
-                Effect::StartProjectExport {
-                    projects,
-                    kinds,
-                    excluded,
-                } => start_project_plan(
-                    crate::gather::project::plan_export_of(projects, kinds, excluded),
-                    tx.clone(),
-                ),
-                Effect::StartProjectRestore {
-                    from,
-                    rename,
-                    preview,
-                } => start_project_plan(
-                    async move {
-                        crate::gather::project::plan_restore(
-                            &crate::requests::ProjectRestoreRequest {
-                                from,
-                                rename,
-                                existing: crate::kube::ExistingPolicy::Skip,
-                                preview,
-                                dry_run: false,
-                            },
-                        )
-                        .await
-                    },
-                    tx.clone(),
-                ),
+            if effect == Effect::Quit {
+                return Ok(());
             }
+            perform(effect, app, refresher.as_ref(), &tx);
         }
         if app.quit {
             return Ok(());
         }
+    }
+}
+
+/// Starts the work an effect asks for; its result comes back as a message.
+fn perform(
+    effect: Effect,
+    app: &App,
+    refresher: Option<&Refresher>,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    match effect {
+        Effect::Quit => {}
+        Effect::RefreshNow => {
+            if let Some(r) = refresher {
+                r.now.notify_one();
+            }
+        }
+        Effect::SetRefreshInterval(every) => {
+            if let Some(r) = refresher {
+                r.interval.send_replace(every);
+            }
+        }
+        Effect::StartPlan(procedure) => start_plan(procedure, app.connection.clone(), tx.clone()),
+        Effect::LoadWorkloads => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = crate::gather::app_data::all_workloads().await;
+                let _ = tx.send(Msg::Workloads(result));
+            });
+        }
+        Effect::StartAppData(request) => start_app_data(request, tx.clone()),
+        Effect::OpenRestoreForm { disaster_recovery } => {
+            let spec = super::guide::restore_form(app, disaster_recovery);
+            super::guide_tasks::open_restore_form(spec, tx.clone());
+        }
+        Effect::OpenJoinForm => super::guide_tasks::open_join_form(
+            crate::paths::backups_dir().unwrap_or_default(),
+            tx.clone(),
+        ),
+        Effect::PlanRequest(request) => {
+            super::guide_tasks::plan_request(request, app.connection.clone(), tx.clone())
+        }
+        Effect::RunPlan => start_previewed(app, tx.clone()),
+        Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
+        Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
+        Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
+        Effect::StartProjectExport {
+            projects,
+            kinds,
+            excluded,
+        } => start_project_plan(
+            crate::gather::project::plan_export_of(projects, kinds, excluded),
+            tx.clone(),
+        ),
+        Effect::StartProjectRestore {
+            from,
+            rename,
+            preview,
+        } => start_project_plan(
+            async move {
+                crate::gather::project::plan_restore(&crate::requests::ProjectRestoreRequest {
+                    from,
+                    rename,
+                    existing: crate::kube::ExistingPolicy::Skip,
+                    preview,
+                    dry_run: false,
+                })
+                .await
+            },
+            tx.clone(),
+        ),
     }
 }
 

@@ -18,6 +18,7 @@ mod project_tasks;
 mod terminal;
 mod update;
 pub mod view;
+mod wizard_update;
 
 pub use app::{App, Focus, Progress, ProgressUnit, Screen, StepState, Wizard};
 pub use appdata::{AppDataPicker, AppDataRequest};

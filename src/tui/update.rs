@@ -2,12 +2,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, Focus, ProgressUnit, REFRESH_STEPS, Screen, StepState, Wizard};
+use super::app::{App, Focus, REFRESH_STEPS, Screen, Wizard};
 use super::guide;
 use super::msg::{Effect, Msg};
 use super::palette::{Palette, PaletteEvent};
-use crate::plan::Risk;
-use crate::run::{Decision, RunEvent};
+use crate::run::Decision;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -32,13 +31,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Planned { plan, etcd } => {
-            app.planning = false;
-            let mut wizard = Wizard::preview(plan);
-            wizard.etcd = etcd;
-            app.wizard = Some(wizard);
-            app.artifacts.clear();
-            app.screen = Screen::Wizard;
-            app.notice = None;
+            super::wizard_update::on_planned(app, plan, etcd);
             vec![]
         }
         Msg::FormReady(form) => {
@@ -49,39 +42,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.artifacts = artifacts;
             vec![]
         }
-        Msg::Run(event) => {
-            let finished = matches!(event, RunEvent::PlanFinished { .. });
-            if let Some(wizard) = app.wizard.as_mut() {
-                wizard.previewing = false;
-                on_run_event(wizard, event);
-            }
-            match app.request.as_ref().filter(|_| finished) {
-                Some(request) => vec![Effect::Summarize(guide::artifact_paths(request))],
-                None => vec![],
-            }
-        }
-        Msg::Confirm(request) => match app.wizard.as_mut() {
-            // "Run to the next destructive step": everything before it is answered here; a
-            // destructive step always waits for its own key.
-            Some(wizard) if wizard.run_to_destructive && request.step.risk != Risk::Destructive => {
-                request.answer(Decision::Run);
-                vec![]
-            }
-            Some(wizard) => {
-                wizard.previewing = false;
-                wizard.run_to_destructive = false;
-                wizard.selected = request.index;
-                if let Some(state) = wizard.steps.get_mut(request.index) {
-                    *state = StepState::AwaitingConfirmation;
-                }
-                wizard.pending = Some(*request);
-                vec![]
-            }
-            None => {
-                request.answer(Decision::Abort);
-                vec![]
-            }
-        },
+        Msg::Run(event) => super::wizard_update::on_run(app, event),
+        Msg::Confirm(request) => super::wizard_update::on_confirm(app, *request),
         Msg::Workloads(result) => {
             app.appdata.loaded(result);
             vec![]
@@ -101,78 +63,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
     }
-}
-
-fn on_run_event(wizard: &mut Wizard, event: RunEvent) {
-    match event {
-        RunEvent::PlanStarted { .. } => {}
-        RunEvent::StepStarted { index } => {
-            // Events and questions come on separate channels; a question already on screen
-            // keeps the selection on the step it asks about.
-            if wizard.pending.is_none() {
-                wizard.selected = index;
-            }
-            if let Some(state) = wizard.steps.get_mut(index) {
-                *state = StepState::Running;
-            }
-        }
-        RunEvent::Output {
-            index,
-            stream,
-            line,
-        } => wizard.output.push((index, stream, line)),
-        RunEvent::Progress { index, done, total } => {
-            let unit = if crate::present::counts_items(&wizard.plan, index) {
-                ProgressUnit::Items
-            } else {
-                ProgressUnit::Bytes
-            };
-            set_progress(wizard, index, unit, done, total)
-        }
-        RunEvent::Object { index, outcome } => wizard.objects.push((index, outcome)),
-        RunEvent::CatchUp {
-            index,
-            applied,
-            leader,
-        } => set_progress(
-            wizard,
-            index,
-            ProgressUnit::RaftIndex,
-            applied,
-            Some(leader),
-        ),
-        RunEvent::StepFinished { index, outcome } => {
-            if let Some(state) = wizard.steps.get_mut(index) {
-                *state = StepState::Done(outcome);
-            }
-        }
-        RunEvent::PlanFinished { outcome } => {
-            wizard.pending = None;
-            wizard.finished = Some(outcome);
-        }
-    }
-}
-
-fn set_progress(
-    wizard: &mut Wizard,
-    index: usize,
-    unit: ProgressUnit,
-    done: u64,
-    total: Option<u64>,
-) {
-    let now = std::time::Instant::now();
-    let started = match wizard.progress {
-        Some(p) if p.step == index => p.started,
-        _ => now,
-    };
-    wizard.progress = Some(super::app::Progress {
-        step: index,
-        unit,
-        done,
-        total,
-        started,
-        updated: now,
-    });
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -219,7 +109,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             _ => vec![],
         },
         Screen::Dashboard => on_dashboard_key(app, key),
-        Screen::Wizard => on_wizard_key(app, key),
+        Screen::Wizard => super::wizard_update::on_wizard_key(app, key),
         Screen::Form => guide::on_form_key(app, key),
         Screen::AppData => match super::appdata::on_key(&mut app.appdata, key) {
             Some(effects) => effects,
@@ -300,95 +190,6 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
             app.refresh_every = REFRESH_STEPS[next];
             vec![Effect::SetRefreshInterval(app.refresh_every)]
-        }
-        _ => vec![],
-    }
-}
-
-fn on_wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let Some(wizard) = app.wizard.as_mut() else {
-        app.screen = Screen::Dashboard;
-        return vec![];
-    };
-    if wizard.previewing {
-        return on_preview_key(app, key);
-    }
-    if wizard.finished.is_some() && key.code == KeyCode::Char('l') {
-        wizard.show_steps = !wizard.show_steps;
-        return vec![];
-    }
-    if key.code == KeyCode::Char('n') {
-        // A destructive step is only ever run by its own key.
-        if !wizard.is_running()
-            || wizard
-                .pending
-                .as_ref()
-                .is_some_and(|r| r.step.risk == Risk::Destructive)
-        {
-            return vec![];
-        }
-        wizard.run_to_destructive = true;
-        if wizard.pending.is_none() {
-            return vec![];
-        }
-    }
-    let answer = match key.code {
-        KeyCode::Char('n') => Some(Decision::Run),
-        KeyCode::Char('y') | KeyCode::Enter => Some(Decision::Run),
-        KeyCode::Char('s') => Some(Decision::Skip),
-        KeyCode::Char('a') => Some(Decision::Abort),
-        _ => None,
-    };
-    if let (Some(decision), Some(request)) = (answer, wizard.pending.take()) {
-        let index = request.index;
-        request.answer(decision);
-        if let Some(state) = wizard.steps.get_mut(index) {
-            if *state == StepState::AwaitingConfirmation {
-                *state = StepState::Pending;
-            }
-        }
-        return vec![];
-    }
-    match key.code {
-        KeyCode::Up | KeyCode::Char('k') => wizard.selected = wizard.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => {
-            wizard.selected = (wizard.selected + 1).min(wizard.steps.len().saturating_sub(1));
-        }
-        // Leaving keeps a running plan alive: it waits at its next confirmation.
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => app.screen = Screen::Dashboard,
-        _ => {}
-    }
-    vec![]
-}
-
-/// The plan is on screen in full and nothing has run: Enter starts it, Esc goes back to the
-/// form it was planned from.
-fn on_preview_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Enter | KeyCode::Char('y') => {
-            if let Some(wizard) = app.wizard.as_mut() {
-                wizard.previewing = false;
-            }
-            vec![Effect::RunPlan]
-        }
-        KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') => {
-            if let Some(wizard) = app.wizard.as_mut() {
-                let last = wizard.steps.len().saturating_sub(1);
-                wizard.selected = match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => wizard.selected.saturating_sub(1),
-                    _ => (wizard.selected + 1).min(last),
-                };
-            }
-            vec![]
-        }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => {
-            app.wizard = None;
-            app.screen = if app.form.is_some() {
-                Screen::Form
-            } else {
-                Screen::Dashboard
-            };
-            vec![]
         }
         _ => vec![],
     }

@@ -48,23 +48,19 @@ pub fn suggest_name(failed: &str, taken: &[&str]) -> String {
 }
 
 impl ReplaceForm {
-    pub fn form(self, host: &dyn HostProbe) -> Form {
+    /// The member chosen on the member table, or the only one that is down.
+    fn preselected(&self) -> usize {
         let down: Vec<usize> = (0..self.members.len())
             .filter(|i| !self.members[*i].healthy)
             .collect();
-        let selected = self
-            .preselect
+        self.preselect
             .and_then(|id| self.members.iter().position(|m| m.id == id))
             .or_else(|| (down.len() == 1).then(|| down[0]))
-            .unwrap_or(0);
-        let taken: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
-        let suggested = self
-            .members
-            .get(selected)
-            .map(|m| suggest_name(&m.name, &taken))
-            .unwrap_or_else(|| "etcd-new".into());
-        let options = self
-            .members
+            .unwrap_or(0)
+    }
+
+    fn member_options(&self) -> Vec<Choice> {
+        self.members
             .iter()
             .map(|m| {
                 let state = match (&m.error, m.healthy) {
@@ -74,7 +70,18 @@ impl ReplaceForm {
                 };
                 Choice::new(m.name.clone(), format!("{} ({:x}) {state}", m.name, m.id))
             })
-            .collect();
+            .collect()
+    }
+
+    pub fn form(self, host: &dyn HostProbe) -> Form {
+        let selected = self.preselected();
+        let taken: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
+        let suggested = self
+            .members
+            .get(selected)
+            .map(|m| suggest_name(&m.name, &taken))
+            .unwrap_or_else(|| "etcd-new".into());
+        let options = self.member_options();
         let fields = vec![
             Field::choice(
                 "failed",

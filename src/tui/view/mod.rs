@@ -71,8 +71,9 @@ pub(crate) fn title_bar(text: String) -> Line<'static> {
 }
 
 /// Every key that works on the current screen, always visible.
-fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
-    let keys: &[(&str, &str)] = if app.help_open {
+/// The keys of what is on screen: a table, one row per state.
+fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
+    if app.help_open {
         &[("Esc", "close help")]
     } else if app.message.is_some() {
         &[("1-9", "open what is offered"), ("Esc", "back")]
@@ -197,7 +198,11 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
                 }
             }
         }
-    };
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let keys = footer_keys(app);
     let key_style = Style::new()
         .fg(Color::Black)
         .bg(Color::Cyan)

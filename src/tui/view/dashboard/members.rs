@@ -89,6 +89,33 @@ pub fn draw(
 /// A member's details over the dashboard: URLs, raft progress, its last error, the
 /// certificates that name its host, and the actions that fit it.
 pub fn draw_detail(frame: &mut Frame, area: Rect, report: &HealthReport, m: &MemberHealth) {
+    let mut lines = detail_lines(report, m);
+    lines.extend(action_lines(m));
+    let [area] = Layout::horizontal([Constraint::Max(90)])
+        .flex(Flex::Center)
+        .areas(area);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [area] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let name = if m.name.is_empty() {
+        "(unstarted)"
+    } else {
+        &m.name
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(format!(" {name} "))
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
+        area,
+    );
+}
+
+/// URLs, status and raft progress, the last error, and the certificates naming its host.
+fn detail_lines(report: &HealthReport, m: &MemberHealth) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::raw(format!("ID          {:x}", m.id)),
         Line::raw(format!("Peer URLs   {}", m.peer_urls.join(", "))),
@@ -146,7 +173,12 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, report: &HealthReport, m: &Mem
             )));
         }
     }
-    lines.push(Line::raw(""));
+    lines
+}
+
+/// The keys of the actions that fit the member.
+fn action_lines(m: &MemberHealth) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw("")];
     let actions = crate::tui::members::actions_for(m);
     if actions.is_empty() {
         lines.push(Line::styled(
@@ -163,27 +195,7 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, report: &HealthReport, m: &Mem
             Span::raw(format!(" {}", action.label())),
         ]));
     }
-    let [area] = Layout::horizontal([Constraint::Max(90)])
-        .flex(Flex::Center)
-        .areas(area);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let [area] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let name = if m.name.is_empty() {
-        "(unstarted)"
-    } else {
-        &m.name
-    };
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::bordered()
-                .title(format!(" {name} "))
-                .border_style(Style::new().fg(Color::Cyan)),
-        ),
-        area,
-    );
+    lines
 }
 
 fn health_cell(healthy: bool) -> Cell<'static> {
