@@ -1,12 +1,12 @@
 //! Cluster backup: what this host and the cluster have, for the backup planner.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use crate::bundle::BundleIdentity;
 use crate::connection::ConnectionSettings;
-use crate::etcd::collect_snapshot;
+use crate::etcd::{ClusterSnapshot, collect_snapshot};
 use crate::facts::{EtcdConf, Tools};
 use crate::plan::{Plan, Target};
 use crate::procedures::{
@@ -27,6 +27,44 @@ pub async fn facts(
     args: &ClusterBackupRequest,
 ) -> Result<ClusterBackupFacts> {
     let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
+    refuse_stopping_what_cannot_stop(args)?;
+    let snapshot = collect_snapshot(&connection.target).await;
+    let (source, identity) = source_and_identity(&snapshot);
+    if args.method == BackupMethod::Snapshot && source.is_none() {
+        bail!(
+            "no etcd member answered, so there is nothing to take a snapshot from.\n  Check `lifeboat status`; \
+             if quorum is lost, restore from an earlier backup."
+        );
+    }
+    let target = match &args.container {
+        Some(container) => Target::DockerExec {
+            container: container.clone(),
+        },
+        None => Target::Local,
+    };
+    let stop = args.stop_etcd.then(|| match &args.container {
+        Some(container) => EtcdService::Container(container.clone()),
+        None => EtcdService::Systemd,
+    });
+    Ok(ClusterBackupFacts {
+        connection,
+        out,
+        method: args.method,
+        host: host_name(),
+        master_dir: args.master_dir.clone(),
+        master_files_present: master_files_present(&args.master_dir),
+        installation_files: installation_files(),
+        etc_etcd: Some(args.etcd_config_dir.clone()).filter(|d| d.is_dir()),
+        snapshot_source: source,
+        identity,
+        etcdctl: Tools::discover().etcdctl,
+        target,
+        data_dir: data_dir(args),
+        stop,
+    })
+}
+
+fn refuse_stopping_what_cannot_stop(args: &ClusterBackupRequest) -> Result<()> {
     if args.stop_etcd && args.container.is_some() {
         bail!(
             "--stop-etcd cannot be used with --docker: `docker exec` needs the etcd container running.\n  \
@@ -38,24 +76,22 @@ pub async fn facts(
             "--stop-etcd only applies to --method datadir: a snapshot is streamed from a running member"
         );
     }
-    let snapshot = collect_snapshot(&connection.target).await;
+    Ok(())
+}
+
+/// The member to stream from (the leader is the most up to date by definition; otherwise the
+/// furthest along) with its DB size, and what the bundle records of the cluster.
+fn source_and_identity(snapshot: &ClusterSnapshot) -> (Option<(String, u64)>, BundleIdentity) {
     let healthy: Vec<_> = snapshot
         .endpoints
         .iter()
         .filter_map(|r| r.result.as_ref().ok().map(|s| (r.endpoint.clone(), s)))
         .collect();
-    // The leader is the most up to date by definition; otherwise the furthest along.
     let source = healthy
         .iter()
         .find(|(_, s)| s.leader == s.member_id)
         .or_else(|| healthy.iter().max_by_key(|(_, s)| s.raft_index))
         .map(|(endpoint, s)| (endpoint.clone(), u64::try_from(s.db_size).unwrap_or(0)));
-    if args.method == BackupMethod::Snapshot && source.is_none() {
-        bail!(
-            "no etcd member answered, so there is nothing to take a snapshot from.\n  Check `lifeboat status`; \
-             if quorum is lost, restore from an earlier backup."
-        );
-    }
     let identity = BundleIdentity {
         cluster_id: healthy
             .first()
@@ -73,57 +109,44 @@ pub async fn facts(
         source_endpoint: source.as_ref().map_or(String::new(), |(e, _)| e.clone()),
         ..BundleIdentity::default()
     };
-    let master_files_present = args.master_dir.is_dir().then(|| {
+    (source, identity)
+}
+
+/// Which of the procedure's master files exist; `None` when the directory does not.
+fn master_files_present(master_dir: &Path) -> Option<Vec<String>> {
+    master_dir.is_dir().then(|| {
         MASTER_FILES
             .iter()
-            .filter(|f| args.master_dir.join(f).is_file())
+            .filter(|f| master_dir.join(f).is_file())
             .map(|f| f.to_string())
             .collect()
-    });
+    })
+}
+
+/// The installation files of the procedure's list that exist on this host.
+fn installation_files() -> Vec<PathBuf> {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let installation_files = INSTALLATION_FILES
+    INSTALLATION_FILES
         .iter()
         .map(|f| match f.strip_prefix("~/") {
             Some(rest) => home.join(rest),
             None => PathBuf::from(f),
         })
         .filter(|p| p.is_file())
-        .collect();
-    let data_dir = match &args.data_dir {
+        .collect()
+}
+
+/// `--data-dir`, else ETCD_DATA_DIR of etcd.conf, else the procedure's default.
+fn data_dir(args: &ClusterBackupRequest) -> PathBuf {
+    match &args.data_dir {
         Some(dir) => dir.clone(),
         None => EtcdConf::load(&args.etcd_config_dir.join("etcd.conf"))
             .ok()
             .and_then(|conf| conf.get("ETCD_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/var/lib/etcd")),
-    };
-    let target = match &args.container {
-        Some(container) => Target::DockerExec {
-            container: container.clone(),
-        },
-        None => Target::Local,
-    };
-    let stop = args.stop_etcd.then(|| match &args.container {
-        Some(container) => EtcdService::Container(container.clone()),
-        None => EtcdService::Systemd,
-    });
-    Ok(ClusterBackupFacts {
-        connection,
-        out,
-        method: args.method,
-        host: host_name(),
-        master_dir: args.master_dir.clone(),
-        master_files_present,
-        installation_files,
-        etc_etcd: Some(args.etcd_config_dir.clone()).filter(|d| d.is_dir()),
-        snapshot_source: source,
-        identity,
-        etcdctl: Tools::discover().etcdctl,
-        target,
-        data_dir,
-        stop,
-    })
+    }
 }
 
 pub fn host_name() -> String {

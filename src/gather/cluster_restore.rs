@@ -19,20 +19,7 @@ use crate::procedures::{
 use crate::requests::ClusterRestoreRequest;
 
 pub async fn plan(connection: ConnectionSettings, args: &ClusterRestoreRequest) -> Result<Plan> {
-    let bundle = std::path::absolute(&args.bundle).wrap_err("resolving --from")?;
-    let manifest = crate::bundle::verify(&bundle).map_err(|e| {
-        eyre!(
-            "refusing to restore from {}: {e}.\n  Nothing was stopped or changed. Use another bundle.",
-            bundle.display()
-        )
-    })?;
-    if manifest.identity.kind != "cluster-backup" {
-        bail!(
-            "{} is a {:?} bundle, not a cluster backup made by `lifeboat backup cluster`",
-            bundle.display(),
-            manifest.identity.kind
-        );
-    }
+    let (bundle, manifest) = verified_bundle(&args.bundle)?;
     let data = bundle_data(&bundle)?;
     let mut members = match (ProcessCluster::path_from_env(), &args.container) {
         (_, Some(container)) => vec![container_member(container, args)?],
@@ -42,51 +29,8 @@ pub async fn plan(connection: ConnectionSettings, args: &ClusterRestoreRequest) 
     let cluster_size = live_cluster_size(&connection)
         .await
         .unwrap_or(members.len());
-    if cluster_size > 1 && !args.disaster_recovery {
-        bail!(
-            "this cluster has {cluster_size} members, and the procedure's cluster restore only works for a \
-             single-member cluster.\n  Restoring one member of a running cluster would only make it \
-             diverge from the others. Instead:\n  - a member was lost: `lifeboat member replace` recovers \
-             it from a surviving host, without downtime;\n  - quorum is lost for good: `lifeboat \
-             restore cluster --from {} --disaster-recovery` restores every member from this one \
-             snapshot as a new cluster (every write since the backup is lost).",
-            bundle.display()
-        );
-    }
-    if args.disaster_recovery && matches!(data, RestoreData::DataDir(_)) {
-        bail!(
-            "disaster recovery restores every member from one v3 snapshot; {} holds a \
-             data-directory backup.\n  Take a snapshot backup (`lifeboat backup cluster --method snapshot`), \
-             or restore a single member.",
-            bundle.display()
-        );
-    }
-    if matches!(data, RestoreData::DataDir(_))
-        && members
-            .iter()
-            .any(|m| matches!(m.service, EtcdService::Container(_)))
-    {
-        bail!(
-            "a data-directory backup needs one start with --force-new-cluster, which a container's \
-             fixed environment cannot be given.\n  Restore a snapshot bundle into the container instead \
-             (`lifeboat backup cluster --method snapshot` makes one)."
-        );
-    }
-    let first_conf = members
-        .iter()
-        .find_map(|m| m.conf.as_deref())
-        .and_then(|p| EtcdConf::load(p).ok());
-    let cluster_token = if args.disaster_recovery {
-        format!(
-            "lifeboat-restore-{}",
-            jiff::Timestamp::now().strftime("%Y%m%d%H%M%S")
-        )
-    } else {
-        first_conf
-            .as_ref()
-            .and_then(|c| c.get("ETCD_INITIAL_CLUSTER_TOKEN").map(String::from))
-            .unwrap_or_else(|| "etcd-cluster".into())
-    };
+    refuse_what_cannot_work(args, &bundle, &data, &members, cluster_size)?;
+    let cluster_token = cluster_token(args, &members);
     let supervised = members
         .iter()
         .any(|m| matches!(m.service, EtcdService::Process { .. }));
@@ -123,6 +67,82 @@ pub async fn plan(connection: ConnectionSettings, args: &ClusterRestoreRequest) 
             etcd_owner()
         },
     }))
+}
+
+/// The bundle, verified file by file, and a cluster backup: nothing stops before that holds.
+fn verified_bundle(path: &Path) -> Result<(PathBuf, Manifest)> {
+    let bundle = std::path::absolute(path).wrap_err("resolving --from")?;
+    let manifest = crate::bundle::verify(&bundle).map_err(|e| {
+        eyre!(
+            "refusing to restore from {}: {e}.\n  Nothing was stopped or changed. Use another bundle.",
+            bundle.display()
+        )
+    })?;
+    if manifest.identity.kind != "cluster-backup" {
+        bail!(
+            "{} is a {:?} bundle, not a cluster backup made by `lifeboat backup cluster`",
+            bundle.display(),
+            manifest.identity.kind
+        );
+    }
+    Ok((bundle, manifest))
+}
+
+/// The restores that cannot work, refused with what applies instead.
+fn refuse_what_cannot_work(
+    args: &ClusterRestoreRequest,
+    bundle: &Path,
+    data: &RestoreData,
+    members: &[RestoreMember],
+    cluster_size: usize,
+) -> Result<()> {
+    if cluster_size > 1 && !args.disaster_recovery {
+        bail!(
+            "this cluster has {cluster_size} members, and the procedure's cluster restore only works for a \
+             single-member cluster.\n  Restoring one member of a running cluster would only make it \
+             diverge from the others. Instead:\n  - a member was lost: `lifeboat member replace` recovers \
+             it from a surviving host, without downtime;\n  - quorum is lost for good: `lifeboat \
+             restore cluster --from {} --disaster-recovery` restores every member from this one \
+             snapshot as a new cluster (every write since the backup is lost).",
+            bundle.display()
+        );
+    }
+    if args.disaster_recovery && matches!(data, RestoreData::DataDir(_)) {
+        bail!(
+            "disaster recovery restores every member from one v3 snapshot; {} holds a \
+             data-directory backup.\n  Take a snapshot backup (`lifeboat backup cluster --method snapshot`), \
+             or restore a single member.",
+            bundle.display()
+        );
+    }
+    if matches!(data, RestoreData::DataDir(_))
+        && members
+            .iter()
+            .any(|m| matches!(m.service, EtcdService::Container(_)))
+    {
+        bail!(
+            "a data-directory backup needs one start with --force-new-cluster, which a container's \
+             fixed environment cannot be given.\n  Restore a snapshot bundle into the container instead \
+             (`lifeboat backup cluster --method snapshot` makes one)."
+        );
+    }
+    Ok(())
+}
+
+/// A new token for a new cluster (disaster recovery); otherwise the one etcd.conf has.
+fn cluster_token(args: &ClusterRestoreRequest, members: &[RestoreMember]) -> String {
+    if args.disaster_recovery {
+        return format!(
+            "lifeboat-restore-{}",
+            jiff::Timestamp::now().strftime("%Y%m%d%H%M%S")
+        );
+    }
+    members
+        .iter()
+        .find_map(|m| m.conf.as_deref())
+        .and_then(|p| EtcdConf::load(p).ok())
+        .and_then(|c| c.get("ETCD_INITIAL_CLUSTER_TOKEN").map(String::from))
+        .unwrap_or_else(|| "etcd-cluster".into())
 }
 
 fn bundle_data(bundle: &Path) -> Result<RestoreData> {

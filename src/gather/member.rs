@@ -67,33 +67,9 @@ pub async fn plan_replace(
     args: &MemberReplaceRequest,
 ) -> Result<Plan> {
     // Everything the engineer typed is checked before the cluster is even asked.
-    validate_member_name(&args.new_name).map_err(|e| eyre!(e))?;
-    let new_host = NewHost::parse(&args.new_host).map_err(|e| eyre!(e))?;
-    if args.client_port == 0 || args.peer_port == 0 || args.client_port == args.peer_port {
-        bail!("--client-port and --peer-port must be two different ports above 0");
-    }
-    let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
-    let bundle = out.join(format!("{}.tgz", args.new_name));
-    if bundle.exists() {
-        bail!(
-            "{} already exists: lifeboat never writes over a bundle; move it away or choose another --out",
-            bundle.display()
-        );
-    }
+    let (new_host, out) = checked_input(args)?;
     let cluster = process_cluster(args.process_cluster.as_deref())?;
-    let ca_dir = match (&args.ca_dir, &cluster) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(cluster)) => cluster.ca_dir.clone(),
-        (None, None) => PathBuf::from("/etc/etcd/ca"),
-    };
-    CertificateAuthority::load(&ca_dir).wrap_err_with(|| {
-        format!(
-            "the new host's certificates are signed with the etcd CA, which is not readable in {}; \
-             run as root, or pass --ca-dir with the directory holding ca.crt and ca.key",
-            ca_dir.display()
-        )
-    })?;
-
+    let ca_dir = readable_ca(args, cluster.as_ref())?;
     let snapshot = collect_snapshot(&connection.target).await;
     let members = snapshot.members.clone().map_err(|error| {
         eyre!(
@@ -116,24 +92,7 @@ pub async fn plan_replace(
         .map(|s| u64::try_from(s.db_size).unwrap_or(0))
         .max()
         .unwrap_or(0);
-
-    let template_path = match (&args.etcd_conf, &cluster) {
-        (Some(path), _) => path.clone(),
-        (None, Some(cluster)) => {
-            let survivor = cluster
-                .members
-                .iter()
-                .find(|m| {
-                    m.name != failed.name
-                        && members
-                            .iter()
-                            .any(|c| c.name == m.name && healthy.contains(&c.id))
-                })
-                .ok_or_else(|| eyre!("no surviving member of the process cluster answers"))?;
-            survivor.conf.clone()
-        }
-        (None, None) => PathBuf::from("/etc/etcd/etcd.conf"),
-    };
+    let template_path = template_path(args, cluster.as_ref(), &failed, &members, &healthy)?;
     let template = EtcdConf::load(&template_path).wrap_err(
         "the new host's etcd.conf is made from this surviving host's; pass --etcd-conf if it is elsewhere",
     )?;
@@ -161,8 +120,70 @@ pub async fn plan_replace(
         learner_threshold: args.learner_threshold,
         datadir_backup,
     };
-    let plan = plan_member_replace(&facts).map_err(|refusal| eyre!(refusal))?;
-    Ok(plan)
+    plan_member_replace(&facts).map_err(|refusal| eyre!(refusal))
+}
+
+/// The new member's name, host and ports, and a bundle path that is free.
+fn checked_input(args: &MemberReplaceRequest) -> Result<(NewHost, PathBuf)> {
+    validate_member_name(&args.new_name).map_err(|e| eyre!(e))?;
+    let new_host = NewHost::parse(&args.new_host).map_err(|e| eyre!(e))?;
+    if args.client_port == 0 || args.peer_port == 0 || args.client_port == args.peer_port {
+        bail!("--client-port and --peer-port must be two different ports above 0");
+    }
+    let out = std::path::absolute(&args.out).wrap_err("resolving --out")?;
+    let bundle = out.join(format!("{}.tgz", args.new_name));
+    if bundle.exists() {
+        bail!(
+            "{} already exists: lifeboat never writes over a bundle; move it away or choose another --out",
+            bundle.display()
+        );
+    }
+    Ok((new_host, out))
+}
+
+/// The etcd CA that signs the new host's certificates, checked readable now.
+fn readable_ca(args: &MemberReplaceRequest, cluster: Option<&ProcessCluster>) -> Result<PathBuf> {
+    let ca_dir = match (&args.ca_dir, cluster) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(cluster)) => cluster.ca_dir.clone(),
+        (None, None) => PathBuf::from("/etc/etcd/ca"),
+    };
+    CertificateAuthority::load(&ca_dir).wrap_err_with(|| {
+        format!(
+            "the new host's certificates are signed with the etcd CA, which is not readable in {}; \
+             run as root, or pass --ca-dir with the directory holding ca.crt and ca.key",
+            ca_dir.display()
+        )
+    })?;
+    Ok(ca_dir)
+}
+
+/// The surviving host's etcd.conf the new member's is made from: `--etcd-conf`, a healthy
+/// member's of the process cluster, or this host's.
+fn template_path(
+    args: &MemberReplaceRequest,
+    cluster: Option<&ProcessCluster>,
+    failed: &MemberInfo,
+    members: &[MemberInfo],
+    healthy: &[u64],
+) -> Result<PathBuf> {
+    Ok(match (&args.etcd_conf, cluster) {
+        (Some(path), _) => path.clone(),
+        (None, Some(cluster)) => {
+            let survivor = cluster
+                .members
+                .iter()
+                .find(|m| {
+                    m.name != failed.name
+                        && members
+                            .iter()
+                            .any(|c| c.name == m.name && healthy.contains(&c.id))
+                })
+                .ok_or_else(|| eyre!("no surviving member of the process cluster answers"))?;
+            survivor.conf.clone()
+        }
+        (None, None) => PathBuf::from("/etc/etcd/etcd.conf"),
+    })
 }
 
 fn port_of(url: &str) -> Option<u16> {
