@@ -390,3 +390,28 @@ fn a_refusal_is_shown_whole_and_offers_the_procedure_that_applies() {
     assert_eq!(app.screen, Screen::Form);
     assert!(app.message.is_none());
 }
+
+#[test]
+fn a_learner_that_caught_up_offers_promote() {
+    let mut snap = snapshot((1..=3).map(status).collect(), vec![]);
+    if let Ok(members) = snap.members.as_mut() {
+        members[2].is_learner = true;
+    }
+    if let Ok(s) = snap.endpoints[2].result.as_mut() {
+        s.is_learner = true;
+    }
+    let mut app = app_with(Some(snap));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Enter));
+    let frame = render(&app);
+    assert!(frame.contains("promote this learner"), "{frame}");
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('p'))),
+        vec![Effect::PlanPromote {
+            name: "etcd-3".into(),
+            client_url: "https://10.0.0.3:2379".into(),
+        }]
+    );
+}

@@ -8,6 +8,7 @@ mod etcd_service;
 mod health_check;
 mod member_input;
 mod member_join;
+mod member_promote;
 mod member_replace;
 mod project_export;
 mod project_restore;
@@ -31,6 +32,7 @@ pub use member_join::{
     FIREWALL_CHAIN, Firewall, JoinStart, MemberJoinFacts, accept_rule, plan_member_join,
     relocate_conf,
 };
+pub use member_promote::{MemberPromoteFacts, plan_member_promote};
 pub use member_replace::{
     DatadirBackup, JOIN_MANIFEST, JoinManifest, JoinPath, LEARNER_THRESHOLD, MemberReplaceFacts,
     choose_join_path, plan_member_replace, render_new_member_conf,

@@ -159,6 +159,9 @@ fn perform(
         Effect::PlanRequest(request) => {
             super::guide_tasks::plan_request(request, app.connection.clone(), tx.clone())
         }
+        Effect::PlanPromote { name, client_url } => {
+            super::guide_tasks::plan_promote(name, client_url, app.connection.clone(), tx.clone())
+        }
         Effect::RunPlan => start_previewed(app, tx.clone()),
         Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
         Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),

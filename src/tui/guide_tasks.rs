@@ -129,6 +129,28 @@ async fn plan(
     })
 }
 
+/// The promotion of a learner that caught up, planned for the engineer to read.
+pub fn plan_promote(
+    name: String,
+    client_url: String,
+    connection: Option<ConnectionSettings>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let msg = match connection {
+        Some(connection) => Msg::Planned {
+            etcd: Some(connection.target.clone()),
+            plan: crate::procedures::plan_member_promote(&crate::procedures::MemberPromoteFacts {
+                connection,
+                name,
+                client_url,
+                wait_timeout_secs: crate::requests::DEFAULT_WAIT_SECS,
+            }),
+        },
+        None => Msg::Refused("no etcd cluster is configured".into()),
+    };
+    let _ = tx.send(msg);
+}
+
 /// Sizes and digests of what a finished procedure wrote; a bundle directory is summed, and
 /// its manifest (which holds every file's digest) hashed.
 pub fn summarize(paths: Vec<PathBuf>, tx: mpsc::UnboundedSender<Msg>) {

@@ -72,6 +72,8 @@ pub fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let (id, actions) = (member.id, actions_for(member));
+    let name = member.name.clone();
+    let client_url = member.client_urls.first().cloned().unwrap_or_default();
     match key.code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
             app.member_detail = false;
@@ -84,10 +86,8 @@ pub fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Some(MemberAction::Promote) => {
                 app.member_detail = false;
-                app.notice = Some(format!(
-                    "Promotion is the last step of `lifeboat member join` on the new host; by hand: etcdctl member promote {id:x}"
-                ));
-                vec![]
+                app.request = None;
+                vec![Effect::PlanPromote { name, client_url }]
             }
             None => vec![],
         },

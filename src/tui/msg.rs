@@ -65,6 +65,11 @@ pub enum Effect {
     OpenJoinForm,
     /// Gather the facts of a request and plan it (shown as a preview).
     PlanRequest(super::form::FormRequest),
+    /// Plan the promotion of a learner chosen on the member table.
+    PlanPromote {
+        name: String,
+        client_url: String,
+    },
     /// Start the runner of the previewed plan.
     RunPlan,
     /// Measure and hash what the finished procedure wrote.
