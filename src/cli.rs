@@ -230,6 +230,23 @@ pub enum MemberCommand {
     Replace(MemberReplaceArgs),
     /// On the new host: open the ports, unpack the join bundle, start etcd, wait until caught up
     Join(MemberJoinArgs),
+    /// Promote a learner to a voting member once it has caught up
+    Promote(MemberPromoteArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MemberPromoteArgs {
+    /// The learner, by name or hex ID
+    #[arg(value_name = "NAME|ID")]
+    pub member: String,
+    /// Seconds to wait for it to catch up
+    #[arg(long, default_value_t = 300)]
+    pub wait_timeout: u64,
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 fn size(text: &str) -> Result<u64, String> {

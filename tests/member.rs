@@ -764,3 +764,24 @@ mod wizard_screens {
         insta::assert_snapshot!(frame);
     }
 }
+
+#[test]
+fn promote_refuses_a_member_that_already_votes() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let refused = sandbox.lifeboat(&["member", "promote", "etcd-1", "--yes"]);
+    let report = text(&refused);
+    assert!(!refused.status.success(), "{report}");
+    assert!(
+        report.contains("etcd-1 is a voting member already"),
+        "{report}"
+    );
+    let unknown = sandbox.lifeboat(&["member", "promote", "etcd-9", "--yes"]);
+    assert!(
+        text(&unknown).contains("\"etcd-9\" is not a member"),
+        "{}",
+        text(&unknown)
+    );
+}

@@ -24,5 +24,15 @@ pub async fn dispatch(command: MemberCommand, connection: &ConnectionArgs) -> Re
             run_on_screen_or_headless(plan, Some(facts.connection()), args.confirm, args.headless)
                 .await
         }
+        MemberCommand::Promote(args) => {
+            let connection = require_connection(connection)?;
+            let plan = crate::gather::member::plan_promote(
+                connection.clone(),
+                &args.member,
+                args.wait_timeout,
+            )
+            .await?;
+            run_on_screen_or_headless(plan, Some(connection), args.confirm, args.headless).await
+        }
     }
 }

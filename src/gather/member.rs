@@ -34,7 +34,7 @@ fn find_failed<'a>(members: &'a [MemberInfo], wanted: &str) -> Result<&'a Member
         .find(|m| m.name == wanted || Some(m.id) == by_id)
         .ok_or_else(|| {
             eyre!(
-                "--failed {wanted:?} is not a member; the members are {}",
+                "{wanted:?} is not a member; the members are {}",
                 members
                     .iter()
                     .map(|m| format!("{} ({})", m.display_name(), format_id(m.id)))
@@ -121,6 +121,38 @@ pub async fn plan_replace(
         datadir_backup,
     };
     plan_member_replace(&facts).map_err(|refusal| eyre!(refusal))
+}
+
+/// Finds the learner in the member list, then plans its promotion.
+pub async fn plan_promote(
+    connection: ConnectionSettings,
+    wanted: &str,
+    wait_timeout_secs: u64,
+) -> Result<Plan> {
+    let members = crate::etcd::list_members(&connection.target)
+        .await
+        .map_err(|e| eyre!("no member could list the cluster: {e}"))?;
+    let member = find_failed(&members, wanted)?;
+    if !member.is_learner {
+        bail!(
+            "{} is a voting member already: nothing to promote",
+            member.display_name()
+        );
+    }
+    let client_url = member.client_urls.first().cloned().ok_or_else(|| {
+        eyre!(
+            "{} has never started (no client URL): start it with `lifeboat member join` first",
+            member.display_name()
+        )
+    })?;
+    Ok(crate::procedures::plan_member_promote(
+        &crate::procedures::MemberPromoteFacts {
+            name: member.name.clone(),
+            client_url,
+            wait_timeout_secs,
+            connection,
+        },
+    ))
 }
 
 /// The new member's name, host and ports, and a bundle path that is free.
