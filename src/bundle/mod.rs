@@ -6,6 +6,7 @@ mod archive;
 pub mod extract;
 mod manifest;
 mod project;
+pub mod staging;
 mod verify;
 
 pub use archive::{check_entries, extract_safely, read_member, write_archive, write_tgz};
