@@ -90,6 +90,7 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
             .and_then(|conf| conf.get("ETCD_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/var/lib/etcd")),
     };
+    let data_dir = crate::fsutil::normalized(&data_dir);
     let target = match &args.placement.docker {
         Some(container) => Target::DockerExec {
             container: container.clone(),
