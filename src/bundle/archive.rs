@@ -54,6 +54,11 @@ fn write_through_partial(
     }
     std::fs::rename(&partial, to)
         .wrap_err_with(|| format!("moving {} into place", to.display()))?;
+    // A join bundle is the way forward once the failed member is removed: it must survive a
+    // crash right after it was written.
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::fsutil::sync_dir(parent)?;
+    }
     Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
 }
 

@@ -176,12 +176,12 @@ impl Runner {
                     }
                     Err(error) => StepOutcome::Failed {
                         error,
-                        next: step.if_failed.clone(),
+                        next: self.bind_text(&step.if_failed),
                     },
                 },
                 Err(error) => StepOutcome::Failed {
                     error: error.clone(),
-                    next: step.if_failed.clone(),
+                    next: self.bind_text(&step.if_failed),
                 },
             };
             self.record(
@@ -403,6 +403,16 @@ impl Runner {
             }
         }
         bound
+    }
+
+    /// Advice with `${NAME}` replaced by what earlier steps found out, so that a failure after
+    /// `member add` names the new member's ID in the command to run next.
+    fn bind_text(&self, text: &str) -> String {
+        self.bindings
+            .iter()
+            .fold(text.to_string(), |text, (name, value)| {
+                text.replace(&format!("${{{name}}}"), value)
+            })
     }
 
     /// The calls of member recovery; `None` for the others.
