@@ -83,9 +83,14 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
         })
         .filter(|p| p.is_file())
         .collect();
-    let data_dir = match &args.data_dir {
-        Some(dir) => dir.clone(),
-        None => EtcdConf::load(&args.etcd_config_dir.join("etcd.conf"))
+    let sandbox = match &args.placement.docker {
+        None => sandbox_member(&connection, args.data_dir.as_deref())?,
+        Some(_) => None,
+    };
+    let data_dir = match (&args.data_dir, &sandbox) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some((_, dir))) => dir.clone(),
+        (None, None) => EtcdConf::load(&args.etcd_config_dir.join("etcd.conf"))
             .ok()
             .and_then(|conf| conf.get("ETCD_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/var/lib/etcd")),
@@ -97,10 +102,13 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
         },
         None => Target::Local,
     };
-    let stop = args.stop_etcd.then(|| match &args.placement.docker {
-        Some(container) => EtcdService::Container(container.clone()),
-        None => EtcdService::Systemd,
-    });
+    let stop = args
+        .stop_etcd
+        .then(|| match (&args.placement.docker, sandbox) {
+            (Some(container), _) => EtcdService::Container(container.clone()),
+            (None, Some((member, _))) => member,
+            (None, None) => EtcdService::Systemd,
+        });
     Ok(plan_cluster_backup(&ClusterBackupFacts {
         connection,
         out,
@@ -116,6 +124,35 @@ pub async fn plan_backup(connection: ConnectionSettings, args: &BackupClusterArg
         target,
         data_dir,
         stop,
+    }))
+}
+
+/// When the connection points into lifeboat's sandbox, the member a data-dir backup copies
+/// (the one whose data dir is `data_dir`, else the first) and how to stop and start it: the
+/// sandbox has no systemd unit.
+fn sandbox_member(
+    connection: &ConnectionSettings,
+    data_dir: Option<&std::path::Path>,
+) -> Result<Option<(EtcdService, PathBuf)>> {
+    let Some(dir) = crate::sandbox::SandboxState::dir_of_connection(connection) else {
+        return Ok(None);
+    };
+    let Some(state) = crate::sandbox::SandboxState::load_if_present(&dir)? else {
+        return Ok(None);
+    };
+    let member = state
+        .members
+        .iter()
+        .find(|m| data_dir.is_some_and(|d| crate::fsutil::normalized(d) == m.data_dir()))
+        .or_else(|| state.members.first());
+    let lifeboat = std::env::current_exe().wrap_err("finding lifeboat's own path")?;
+    Ok(member.map(|m| {
+        let service = EtcdService::Sandbox {
+            lifeboat,
+            dir: dir.clone(),
+            member: m.name.clone(),
+        };
+        (service, m.data_dir())
     }))
 }
 

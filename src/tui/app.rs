@@ -104,6 +104,8 @@ pub struct App {
     pub notice: Option<String>,
     pub sandbox_dir: PathBuf,
     pub sandbox_starting: bool,
+    /// `q` was pressed while a step runs: the next `q` (or `y`) confirms stopping.
+    pub quit_asked: bool,
     pub quit: bool,
 }
 
@@ -142,6 +144,7 @@ impl App {
             notice: None,
             sandbox_dir,
             sandbox_starting: false,
+            quit_asked: false,
             quit: false,
         }
     }

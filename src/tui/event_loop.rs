@@ -19,7 +19,7 @@ use crate::connection::{ConnectionSettings, Endpoints};
 use crate::health::{HealthSources, collect};
 use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
-use crate::run::{ConfirmPolicy, PlanOutcome, Runner, Transcript};
+use crate::run::{ConfirmPolicy, Interrupt, PlanOutcome, Runner, Transcript};
 
 /// Opens the dashboard and runs until the engineer quits; the terminal is restored on every
 /// way out.
@@ -88,9 +88,26 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    // Quitting, and SIGTERM (Ctrl-C is a key in raw mode), stop a running plan between steps;
+    // the screen stays until its always-run steps have run.
+    let stop = Interrupt::new();
+    let signals = stop.on_signals(|_| {}).wrap_err("listening for SIGTERM")?;
+    let result = event_loop_with(tui, app, first_plan, &tx, &mut rx, &stop).await;
+    signals.abort();
+    result
+}
+
+async fn event_loop_with(
+    tui: &mut Tui,
+    app: &mut App,
+    first_plan: Option<(Plan, Option<Endpoints>, Transcript)>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    stop: &Interrupt,
+) -> Result<()> {
     if let Some((plan, target, transcript)) = first_plan {
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, target, transcript, tx.clone());
+        spawn_runner(plan, target, transcript, tx.clone(), stop.clone());
     }
     let mut refresher: Option<Refresher> = None;
     loop {
@@ -112,6 +129,10 @@ async fn event_loop(
         }
         for effect in effects {
             match effect {
+                Effect::Quit if plan_running(app) => {
+                    stop.trigger();
+                    app.notice = Some(STOPPING.into());
+                }
                 Effect::Quit => return Ok(()),
                 Effect::RefreshNow => {
                     if let Some(r) = &refresher {
@@ -125,7 +146,7 @@ async fn event_loop(
                 }
                 Effect::StartSandbox => spawn_sandbox(app.sandbox_dir.clone(), tx.clone()),
                 Effect::StartPlan(procedure) => {
-                    start_plan(procedure, app.connection.clone(), tx.clone())
+                    start_plan(procedure, app.connection.clone(), tx.clone(), stop.clone())
                 }
                 Effect::LoadWorkloads => {
                     let tx = tx.clone();
@@ -134,7 +155,7 @@ async fn event_loop(
                         let _ = tx.send(Msg::Workloads(result));
                     });
                 }
-                Effect::StartAppData(request) => start_app_data(request, tx.clone()),
+                Effect::StartAppData(request) => start_app_data(request, tx.clone(), stop.clone()),
                 Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
                 Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
                 Effect::StartProjectExport {
@@ -144,6 +165,7 @@ async fn event_loop(
                 } => start_project_plan(
                     crate::commands::plan_export_of(projects, kinds, excluded),
                     tx.clone(),
+                    stop.clone(),
                 ),
                 Effect::StartProjectRestore {
                     from,
@@ -163,13 +185,27 @@ async fn event_loop(
                         .await
                     },
                     tx.clone(),
+                    stop.clone(),
                 ),
             }
         }
-        if app.quit {
+        if stop.is_set() && !app.quit {
+            // SIGTERM: stop as quitting does.
+            app.quit = true;
+            app.notice = Some(STOPPING.into());
+        }
+        if app.quit && !plan_running(app) {
             return Ok(());
         }
     }
+}
+
+const STOPPING: &str = "Stopping: the current step ends, then the always-run steps (cleanup, \
+                        restarting what was stopped) run; lifeboat quits when they are done.";
+
+/// Whether a plan's runner is still working (quitting waits for its always-run steps).
+fn plan_running(app: &App) -> bool {
+    app.wizard.as_ref().is_some_and(|w| w.is_running())
 }
 
 fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
@@ -216,6 +252,7 @@ fn start_plan(
     procedure: Procedure,
     connection: Option<ConnectionSettings>,
     tx: mpsc::UnboundedSender<Msg>,
+    stop: Interrupt,
 ) {
     tokio::spawn(async move {
         let Some(connection) = connection else {
@@ -240,12 +277,12 @@ fn start_plan(
             }
         };
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, Some(target), transcript, tx);
+        spawn_runner(plan, Some(target), transcript, tx, stop);
     });
 }
 
 /// Finds the pod, plans the application data copy, then runs it confirmed on screen.
-fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>) {
+fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>, stop: Interrupt) {
     tokio::spawn(async move {
         let planned = async {
             let transcript = Transcript::open(&crate::paths::state_dir()?)?;
@@ -255,7 +292,7 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
         match planned.await {
             Ok((plan, transcript)) => {
                 let _ = tx.send(Msg::PlanReady(plan.clone()));
-                spawn_runner(plan, None, transcript, tx);
+                spawn_runner(plan, None, transcript, tx, stop);
             }
             Err(error) => {
                 let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
@@ -268,6 +305,7 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
 fn start_project_plan(
     planning: impl std::future::Future<Output = Result<Plan>> + Send + 'static,
     tx: mpsc::UnboundedSender<Msg>,
+    stop: Interrupt,
 ) {
     tokio::spawn(async move {
         let planned = match planning.await {
@@ -279,7 +317,7 @@ fn start_project_plan(
         match planned {
             Ok((plan, transcript)) => {
                 let _ = tx.send(Msg::PlanReady(plan.clone()));
-                spawn_runner(plan, None, transcript, tx);
+                spawn_runner(plan, None, transcript, tx, stop);
             }
             Err(error) => {
                 let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
@@ -294,6 +332,7 @@ fn spawn_runner(
     target: Option<Endpoints>,
     transcript: Transcript,
     tx: mpsc::UnboundedSender<Msg>,
+    stop: Interrupt,
 ) {
     tokio::spawn(async move {
         let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -310,8 +349,9 @@ fn spawn_runner(
                 let _ = forward_confirms.send(Msg::Confirm(Box::new(request)));
             }
         });
-        let mut runner =
-            Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx).with_transcript(transcript);
+        let mut runner = Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx)
+            .with_transcript(transcript)
+            .with_interrupt(stop);
         if let Some(target) = target {
             runner = runner.with_etcd(target);
         }
