@@ -44,10 +44,15 @@ fn jenkins(sandbox: &Sandbox) -> (String, PathBuf) {
 
 /// The pod's `tar` now prints `archive`, whatever it is asked.
 fn plant(rootfs: &Path, archive: &[u8]) {
+    plant_script(rootfs, archive, "cat /crafted.tar");
+}
+
+/// The pod's `tar` now runs `script` (with `archive` at /crafted.tar).
+fn plant_script(rootfs: &Path, archive: &[u8], script: &str) {
     std::fs::write(rootfs.join("crafted.tar"), archive).expect("writes the archive");
     let tar = rootfs.join("bin/tar");
     let _ = std::fs::remove_file(&tar);
-    std::fs::write(&tar, "#!/bin/sh\ncat /crafted.tar\n").expect("writes the script");
+    std::fs::write(&tar, format!("#!/bin/sh\n{script}\n")).expect("writes the script");
     std::fs::set_permissions(&tar, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
@@ -235,4 +240,45 @@ fn setuid_bits_from_a_pod_are_dropped_not_kept() {
     assert_eq!(mode & 0o7777, 0o755, "{}", copied.display());
     let dir = std::fs::metadata(bundle.join("volumes/jenkins-data/bin")).expect("dir");
     assert_eq!(dir.permissions().mode() & 0o7777, 0o777);
+}
+
+#[test]
+fn a_refused_stream_that_keeps_coming_does_not_hang_the_backup() {
+    if !(have("etcd") && have("kubectl") && have("busybox")) {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let (_, rootfs) = jenkins(&sandbox);
+    // A refused first entry, then far more than any buffer between the pod and lifeboat holds.
+    plant_script(
+        &rootfs,
+        &Crafted::new()
+            .entry("../escape", Kind::File(b"x"), 0o644)
+            .unfinished(),
+        "cat /crafted.tar; head -c 268435456 /dev/zero",
+    );
+    let work = tempfile::tempdir().expect("tempdir");
+    let bundle = work.path().join("bundle");
+    let mut child = sandbox
+        .lifeboat
+        .command()
+        .envs(sandbox.env())
+        .args(["appdata", "backup", "-n", "ci", "--workload", "dc/jenkins"])
+        .args(["--out", path(&bundle), "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("waits").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the backup still waits on a pod whose stream was refused");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("../escape"), "{}", text(&output));
+    assert!(!bundle.exists() && !work.path().join("bundle.partial").exists());
 }
