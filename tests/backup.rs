@@ -70,6 +70,15 @@ fn snapshot_bundle_verifies_and_restores_every_key() {
         std::fs::metadata(&db).expect("db").permissions().mode() & 0o777,
         0o600
     );
+    // The bundle holds keys: only its owner may even list it.
+    assert_eq!(
+        std::fs::metadata(&bundle)
+            .expect("bundle")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
 
     // etcd's own tools accept the file, and a cluster restored from it serves every key.
     let status = Command::new("etcdctl")

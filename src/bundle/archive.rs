@@ -220,6 +220,28 @@ mod tests {
     }
 
     #[test]
+    fn certificates_and_join_bundles_lose_setuid_setgid_and_sticky_bits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("certs.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&path).expect("creates"));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(3);
+        header.set_mode(0o6755);
+        builder
+            .append_data(&mut header, "helper", &b"#!\n"[..])
+            .expect("appends");
+        builder.finish().expect("finishes");
+        let target = dir.path().join("target");
+        std::fs::create_dir_all(&target).expect("mkdir");
+        extract_safely(&path, &target).expect("extracts");
+        let mode = std::fs::metadata(target.join("helper"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o755);
+    }
+
+    #[test]
     fn refuses_links_that_point_outside() {
         let dir = tempfile::tempdir().expect("tempdir");
         let target = dir.path().join("target");

@@ -228,3 +228,50 @@ fn a_gzip_bomb_is_not_read_into_memory() {
         Some(b"{}".to_vec())
     );
 }
+
+/// Reads a stream, and once past `at` bytes looks at `file`'s mode on disk: what others could
+/// have opened while it was being written.
+struct Watching<'a> {
+    stream: &'a [u8],
+    read: usize,
+    at: usize,
+    file: PathBuf,
+    seen: Option<u32>,
+}
+
+impl Read for Watching<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.read >= self.at && self.seen.is_none() {
+            self.seen = std::fs::metadata(&self.file)
+                .ok()
+                .map(|m| m.permissions().mode() & 0o7777);
+        }
+        let chunk = buffer.len().min(512).min(self.stream.len() - self.read);
+        buffer[..chunk].copy_from_slice(&self.stream[self.read..self.read + chunk]);
+        self.read += chunk;
+        Ok(chunk)
+    }
+}
+
+#[test]
+fn a_file_has_its_final_mode_while_it_is_written_not_only_after() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = vec![b'k'; 8192];
+    let stream = Crafted::new()
+        .entry("ca.key", Kind::File(&body), 0o600)
+        .finish();
+    let mut watching = Watching {
+        stream: &stream,
+        read: 0,
+        // Past the header and the first block of data: the file exists and is being written.
+        at: 512 + 1024,
+        file: dir.path().join("ca.key"),
+        seen: None,
+    };
+    extract(&mut watching, dir.path(), &APP, &mut |_| {}).expect("extracts");
+    assert_eq!(
+        watching.seen,
+        Some(0o600),
+        "the key was readable by others while written"
+    );
+}
