@@ -727,7 +727,8 @@ mod wizard_screens {
         })
         .expect("plans");
         let mut app = wizard(plan.clone());
-        for index in 0..5 {
+        // Everything up to the packed bundle runs before the cluster is changed.
+        for index in 0..6 {
             update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
             update(
                 &mut app,
@@ -739,11 +740,11 @@ mod wizard_screens {
                 }),
             );
         }
-        let (request, _answer) = ConfirmRequest::new(5, plan.steps[5].clone());
+        let (request, _answer) = ConfirmRequest::new(6, plan.steps[6].clone());
         update(&mut app, Msg::Confirm(Box::new(request)));
         let frame = render(&app);
         assert!(
-            frame.contains("Run step 6 \"Remove the failed member etcd-3\" (destructive)?"),
+            frame.contains("Run step 7 \"Remove the failed member etcd-3\" (destructive)?"),
             "{frame}"
         );
         assert!(frame.contains("member remove 1003"), "{frame}");
