@@ -3,6 +3,7 @@
 //! whole or not at all. `verify` re-checks all of it.
 
 mod archive;
+mod entry_check;
 pub mod extract;
 mod manifest;
 mod project;
