@@ -72,7 +72,7 @@ pub(super) fn check_header<R: Read>(
         refused(
             &raw,
             target,
-            "is absolute or climbs out with `..`, so it would land outside the directory",
+            "is absolute or climbs out with `..`, which would land outside the directory",
         )
     })?;
     let header = entry.header();
