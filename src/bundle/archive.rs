@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use super::extract::{ExtractOptions, LinkTargets, MEMORY_ENTRY_LIMIT, extract, read_entry, scan};
+use super::extract::{
+    ExtractOptions, LinkTargets, MEMORY_ENTRY_LIMIT, extract, no_link_on_the_way, read_entry, scan,
+};
 
 /// Archives `entries` (relative to `base`, as `tar cf ARCHIVE -C base entries...` would) into
 /// `to`, created with `mode`; modes and times of the files are kept. The archive is written
@@ -126,8 +128,14 @@ pub fn read_member(archive: &Path, name: &str) -> Result<Option<String>> {
 /// `target` (absolute, climbing out with `..`, a link pointing outside, a hard link to what
 /// the archive did not write, a device or fifo). Nothing is written.
 pub fn check_entries(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
-    scan(open_tar(archive)?, target, &BUNDLE_RULES)
-        .wrap_err_with(|| format!("refusing the whole archive {}", archive.display()))
+    let refusing = || format!("refusing the whole archive {}", archive.display());
+    let names = scan(open_tar(archive)?, target, &BUNDLE_RULES).wrap_err_with(refusing)?;
+    // A link already in the target (a certificate linked elsewhere) is refused here too, so
+    // that nothing is written, nor any old file saved, before the refusal.
+    for name in &names {
+        no_link_on_the_way(target, name).wrap_err_with(refusing)?;
+    }
+    Ok(names)
 }
 
 /// Extracts `archive` (a tar, gzipped or not) into `target` with the one safe extractor,
@@ -239,6 +247,32 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o7777, 0o755);
+    }
+
+    #[test]
+    fn a_link_already_in_the_target_refuses_the_archive_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().join("master");
+        std::fs::create_dir_all(&base).expect("mkdir");
+        std::fs::write(base.join("a.crt"), "a").expect("writes");
+        std::fs::write(base.join("z.key"), "z").expect("writes");
+        let archive = dir.path().join("certs.tar");
+        write_archive(&base, &["a.crt".into(), "z.key".into()], &archive, 0o600).expect("archives");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "not a key").expect("writes");
+        let target = dir.path().join("target");
+        std::fs::create_dir_all(&target).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, target.join("z.key")).expect("links");
+        let error = extract_safely(&archive, &target).expect_err("refused");
+        assert!(format!("{error:#}").contains("z.key"), "{error:#}");
+        assert!(
+            !target.join("a.crt").exists(),
+            "nothing written before the refusal"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&elsewhere).expect("reads"),
+            "not a key"
+        );
     }
 
     #[test]

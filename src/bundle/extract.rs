@@ -166,7 +166,7 @@ pub fn extract<R: Read>(
 /// Every directory between `into` and `name` (and `name` itself) must be a real directory or
 /// not exist yet: a link planted by an earlier entry, or already there, could send a write
 /// anywhere on the host.
-fn no_link_on_the_way(into: &Path, name: &Path) -> Result<(), ExtractError> {
+pub fn no_link_on_the_way(into: &Path, name: &Path) -> Result<(), ExtractError> {
     let mut current = into.to_path_buf();
     for part in name.components() {
         current.push(part);
