@@ -34,6 +34,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     sync_dir(dir)
 }
 
+/// `path` without trailing slashes or `.` components: `/var/lib/etcd/` (as real etcd.conf
+/// files write ETCD_DATA_DIR) is `/var/lib/etcd`.
+pub fn normalized(path: &Path) -> std::path::PathBuf {
+    path.components().collect()
+}
+
+/// The sibling of `path` named with `suffix` added: `/var/lib/etcd/` and `.orig` give
+/// `/var/lib/etcd.orig`, never `/var/lib/etcd/.orig` inside the directory being moved.
+pub fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = normalized(path).into_os_string();
+    name.push(suffix);
+    name.into()
+}
+
 /// Makes a rename or a new file in `dir` survive a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
@@ -45,6 +59,26 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn siblings_of_a_directory_with_a_trailing_slash_are_beside_it() {
+        assert_eq!(
+            sibling(Path::new("/var/lib/etcd/"), ".orig"),
+            Path::new("/var/lib/etcd.orig")
+        );
+        assert_eq!(
+            sibling(Path::new("/backups/b1//"), ".partial"),
+            Path::new("/backups/b1.partial")
+        );
+        assert_eq!(
+            sibling(Path::new("rel/./dir/"), ".bak"),
+            Path::new("rel/dir.bak")
+        );
+        assert_eq!(
+            normalized(Path::new("/var/lib/etcd/")),
+            Path::new("/var/lib/etcd")
+        );
+    }
 
     #[test]
     fn writes_with_the_requested_mode_and_leaves_no_temporary() {

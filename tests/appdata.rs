@@ -258,6 +258,8 @@ fn a_200_mb_file_round_trips_with_flat_memory_and_a_killed_backup_leaves_no_bund
         "{}",
         text(&again)
     );
+    // The refused run's cleanup leaves the earlier run's directory for the engineer to look at.
+    assert!(partial.is_dir(), "{}", text(&again));
 
     let bundle = root.path().join("big");
     let command = jenkins_backup(&sandbox, &bundle);

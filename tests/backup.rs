@@ -70,6 +70,15 @@ fn snapshot_bundle_verifies_and_restores_every_key() {
         std::fs::metadata(&db).expect("db").permissions().mode() & 0o777,
         0o600
     );
+    // The bundle holds keys: only its owner may even list it.
+    assert_eq!(
+        std::fs::metadata(&bundle)
+            .expect("bundle")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
 
     // etcd's own tools accept the file, and a cluster restored from it serves every key.
     let status = Command::new("etcdctl")
@@ -264,6 +273,43 @@ fn faults_leave_nothing_that_looks_like_a_bundle() {
         std::fs::read_to_string(existing.join("keep.txt")).expect("kept"),
         "mine"
     );
+
+    // A staging directory left by an earlier run is refused and kept for the engineer to look
+    // at; the always-run cleanup removes only what its own run created.
+    let earlier = root.join("earlier");
+    std::fs::create_dir_all(root.join("earlier.partial")).expect("mkdir");
+    std::fs::write(root.join("earlier.partial/evidence"), "look at me").expect("writes");
+    let output = sandbox.lifeboat(&["backup", "cluster", "--out", path(&earlier), "--yes"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("left from an earlier run"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        root.join("earlier.partial/evidence").exists(),
+        "{}",
+        text(&output)
+    );
+
+    // One being written by another run (which holds its lock) is not touched either.
+    let busy = root.join("busy");
+    let other_run =
+        lifeboat::bundle::staging::claim(&root.join("busy.partial"), &busy).expect("claims");
+    std::fs::write(root.join("busy.partial/half.db"), "streaming").expect("writes");
+    let output = sandbox.lifeboat(&["backup", "cluster", "--out", path(&busy), "--yes"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("another lifeboat run"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        root.join("busy.partial/half.db").exists(),
+        "{}",
+        text(&output)
+    );
+    drop(other_run);
 
     // An output directory that cannot be created.
     let output = sandbox.lifeboat(&[

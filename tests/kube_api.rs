@@ -679,3 +679,73 @@ async fn credentials_are_required_and_a_token_works() {
             .any(|n| n.metadata.name.as_deref() == Some("ci"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pods_cannot_name_host_paths_and_only_the_random_token_is_accepted() {
+    if !have("etcd") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let client = client(&sandbox).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pod = |volume: &str, mount: &str| -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "escape"},
+            "spec": {
+                "volumes": [{"name": volume, "emptyDir": {}}],
+                "containers": [{"name": "c", "image": "busybox",
+                    "volumeMounts": [{"name": volume, "mountPath": mount}]}],
+            },
+        }))
+        .expect("a Pod")
+    };
+    for (volume, mount, field) in [
+        ("../../..", "/host", "spec.volumes[0].name"),
+        (
+            "data",
+            "/../../etc",
+            "spec.containers[0].volumeMounts[0].mountPath",
+        ),
+    ] {
+        let status = api_error(
+            pods.create(&PostParams::default(), &pod(volume, mount))
+                .await
+                .expect_err("refused"),
+        );
+        assert_eq!(status.code, 422, "{status:?}");
+        assert!(format!("{status:?}").contains(field), "{field}: {status:?}");
+    }
+    let configmaps: Api<ConfigMap> = Api::namespaced(client, "default");
+    let mut dotted = configmap("dotted", json!({}));
+    dotted.data = Some([("..".to_string(), "x".to_string())].into());
+    let status = api_error(
+        configmaps
+            .create(&PostParams::default(), &dotted)
+            .await
+            .expect_err("refused"),
+    );
+    assert_eq!(status.code, 422, "{status:?}");
+
+    // The token is 32 bytes of the kernel's randomness; one byte off is refused.
+    let token = std::fs::read_to_string(sandbox.dir.join("kube/token")).expect("token");
+    let token = token.trim();
+    assert_eq!(token.len(), 64, "{token}");
+    let mut wrong = token.as_bytes().to_vec();
+    wrong[63] = if wrong[63] == b'0' { b'1' } else { b'0' };
+    let kubeconfig = Kubeconfig::read_from(sandbox.kubeconfig()).expect("kubeconfig");
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .expect("config");
+    config.auth_info = kube::config::AuthInfo {
+        token: Some(String::from_utf8(wrong).expect("hex").into()),
+        ..Default::default()
+    };
+    let namespaces: Api<Namespace> = Api::all(Client::try_from(config).expect("client"));
+    let status = api_error(
+        namespaces
+            .list(&ListParams::default())
+            .await
+            .expect_err("a wrong token"),
+    );
+    assert_eq!(status.code, 401, "{status:?}");
+}

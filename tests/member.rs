@@ -287,6 +287,42 @@ fn bad_input_is_refused_before_anything_runs_and_a_dry_run_changes_nothing() {
         text(&unknown)
     );
 
+    let dashed = sandbox.lifeboat(&[
+        "member",
+        "replace",
+        "--failed",
+        "etcd-3",
+        "--new-name=-x",
+        "--new-host",
+        "127.0.0.1",
+        "--out",
+        path(&out),
+        "--yes",
+    ]);
+    assert!(!dashed.status.success());
+    assert!(
+        text(&dashed).contains("starts with '-'"),
+        "{}",
+        text(&dashed)
+    );
+
+    // The join bundle is packed before the cluster is touched: when packing fails (here its
+    // temporary file is taken), the failed member is still listed and nothing was changed.
+    std::fs::create_dir_all(out.join("etcd-new.tgz.partial")).expect("mkdir");
+    let blocked = replace("127.0.0.1", "etcd-3", &["--yes"]);
+    let report = text(&blocked);
+    assert!(!blocked.status.success(), "{report}");
+    assert!(
+        report.contains("Nothing was changed on the cluster"),
+        "{report}"
+    );
+    let members = text(&sandbox.etcdctl(&["member", "list"]));
+    assert!(
+        members.lines().count() == 3 && members.contains("etcd-3"),
+        "{members}"
+    );
+    std::fs::remove_dir_all(&out).expect("removes");
+
     let dry = replace("127.0.0.1", "etcd-3", &["--dry-run"]);
     let report = text(&dry);
     assert!(dry.status.success(), "{report}");
@@ -691,7 +727,8 @@ mod wizard_screens {
         })
         .expect("plans");
         let mut app = wizard(plan.clone());
-        for index in 0..5 {
+        // Everything up to the packed bundle runs before the cluster is changed.
+        for index in 0..6 {
             update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
             update(
                 &mut app,
@@ -703,11 +740,11 @@ mod wizard_screens {
                 }),
             );
         }
-        let (request, _answer) = ConfirmRequest::new(5, plan.steps[5].clone());
+        let (request, _answer) = ConfirmRequest::new(6, plan.steps[6].clone());
         update(&mut app, Msg::Confirm(Box::new(request)));
         let frame = render(&app);
         assert!(
-            frame.contains("Run step 6 \"Remove the failed member etcd-3\" (destructive)?"),
+            frame.contains("Run step 7 \"Remove the failed member etcd-3\" (destructive)?"),
             "{frame}"
         );
         assert!(frame.contains("member remove 1003"), "{frame}");

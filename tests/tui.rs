@@ -154,6 +154,39 @@ fn quitting_with_a_question_open_aborts_the_plan() {
     assert_eq!(answer.try_recv(), Ok(Decision::Abort));
 }
 
+#[test]
+fn quitting_while_a_step_runs_asks_first_then_stops_after_it() {
+    let mut app = app_with(None);
+    let plan = plan_health_check(&HealthCheckFacts {
+        connection: connection(),
+        etcdctl: None,
+        target: Target::Local,
+    });
+    update(&mut app, Msg::PlanReady(plan));
+    update(&mut app, Msg::Run(RunEvent::StepStarted { index: 0 }));
+    // Ctrl-C only asks: leaving now would skip the cleanup of a running plan.
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(update(&mut app, ctrl_c()).is_empty());
+    assert!(!app.quit);
+    let asked = app.notice.clone().unwrap_or_default();
+    assert!(asked.contains("A step is running"), "{asked}");
+    // Any other key keeps going.
+    assert!(update(&mut app, key(KeyCode::Char('x'))).is_empty());
+    assert!(!app.quit && app.notice.is_none());
+    // From the wizard q leads back to the dashboard, where q asks; q again stops: the event
+    // loop stops the plan and waits for its always-run steps.
+    assert!(update(&mut app, key(KeyCode::Char('q'))).is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(update(&mut app, key(KeyCode::Char('q'))).is_empty());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("A step is running"))
+    );
+    assert_eq!(update(&mut app, key(KeyCode::Char('q'))), [Effect::Quit]);
+    assert!(app.quit);
+}
+
 /// The real binary in a real terminal (tmux) against a real sandbox.
 #[test]
 fn end_to_end_in_tmux_shows_every_member_and_quits_cleanly() {

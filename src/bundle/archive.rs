@@ -3,9 +3,13 @@
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::extract::{
+    ExtractOptions, LinkTargets, MEMORY_ENTRY_LIMIT, extract, no_link_on_the_way, read_entry, scan,
+};
 
 /// Archives `entries` (relative to `base`, as `tar cf ARCHIVE -C base entries...` would) into
 /// `to`, created with `mode`; modes and times of the files are kept. The archive is written
@@ -52,17 +56,16 @@ fn write_through_partial(
     }
     std::fs::rename(&partial, to)
         .wrap_err_with(|| format!("moving {} into place", to.display()))?;
+    // A join bundle is the way forward once the failed member is removed: it must survive a
+    // crash right after it was written.
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::fsutil::sync_dir(parent)?;
+    }
     Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
 }
 
-/// Whether `path` stays inside the directory it is joined to: relative, and no `..`.
-fn stays_inside(path: &Path) -> bool {
-    path.components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
 /// Opens a tar archive, gzipped (`.tgz`) or not: gzip's magic bytes decide.
-fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn std::io::Read>>> {
+fn open_tar(archive: &Path) -> Result<Box<dyn std::io::Read>> {
     use std::io::{Read, Seek};
     let mut file =
         std::fs::File::open(archive).wrap_err_with(|| format!("opening {}", archive.display()))?;
@@ -75,7 +78,7 @@ fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn std::io::Read>>> {
     } else {
         Box::new(file)
     };
-    Ok(tar::Archive::new(reader))
+    Ok(reader)
 }
 
 /// Archives everything in `dir` as `tar czf to -C dir .` would, created 0600 under a temporary
@@ -95,83 +98,54 @@ pub fn write_tgz(dir: &Path, to: &Path) -> Result<u64> {
     })
 }
 
+/// The rules for archives lifeboat wrote itself and reads back from shared storage or
+/// another host (certificates, join bundles): links stay inside, files may replace old ones.
+const BUNDLE_RULES: ExtractOptions = ExtractOptions {
+    replace_files: true,
+    links: LinkTargets::Inside,
+};
+
 /// Reads one small file out of an archive without extracting anything, after checking every
-/// entry as [`extract_safely`] would.
+/// entry's name as [`extract_safely`] would; an entry over [`MEMORY_ENTRY_LIMIT`] is refused
+/// rather than read (a gzip bomb in join.json).
 pub fn read_member(archive: &Path, name: &str) -> Result<Option<String>> {
-    use std::io::Read;
-    let mut reader = open_tar(archive)?;
-    let mut found = None;
-    for entry in reader.entries().wrap_err("reading the archive")? {
-        let mut entry = entry.wrap_err("reading an archive entry")?;
-        let path = entry.path().wrap_err("reading an entry name")?.into_owned();
-        if !stays_inside(&path) {
-            bail!(
-                "{} holds {:?}, which would land outside its directory: refusing the whole archive",
-                archive.display(),
-                path
-            );
-        }
-        let normal: PathBuf = path
-            .components()
-            .filter(|c| !matches!(c, Component::CurDir))
-            .collect();
-        if normal == Path::new(name) {
-            let mut text = String::new();
-            entry
-                .read_to_string(&mut text)
-                .wrap_err_with(|| format!("reading {name} in {}", archive.display()))?;
-            found = Some(text);
-        }
-    }
-    Ok(found)
+    let bytes = read_entry(
+        open_tar(archive)?,
+        Path::new(name),
+        MEMORY_ENTRY_LIMIT,
+        archive,
+    )
+    .wrap_err_with(|| format!("reading {name} in {}", archive.display()))?;
+    bytes
+        .map(|bytes| {
+            String::from_utf8(bytes)
+                .wrap_err_with(|| format!("{name} in {} is not UTF-8 text", archive.display()))
+        })
+        .transpose()
 }
 
 /// Every entry name of `archive`, or an error naming the first one that would land outside
-/// `target` (absolute, climbing out with `..`, or a link pointing outside).
+/// `target` (absolute, climbing out with `..`, a link pointing outside, a hard link to what
+/// the archive did not write, a device or fifo). Nothing is written.
 pub fn check_entries(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
-    let mut check = open_tar(archive)?;
-    let mut names = Vec::new();
-    for entry in check.entries().wrap_err("reading the archive")? {
-        let entry = entry.wrap_err("reading an archive entry")?;
-        let path = entry.path().wrap_err("reading an entry name")?.into_owned();
-        if !stays_inside(&path) {
-            bail!(
-                "{} holds {:?}, which would land outside {}: refusing the whole archive",
-                archive.display(),
-                path,
-                target.display()
-            );
-        }
-        if let Some(link) = entry.link_name().wrap_err("reading a link target")? {
-            let resolved = path.parent().unwrap_or(Path::new("")).join(&link);
-            if link.is_absolute() || !stays_inside(&resolved) || resolved.components().count() == 0
-            {
-                bail!(
-                    "{} holds a link {:?} -> {:?} pointing outside {}: refusing the whole archive",
-                    archive.display(),
-                    path,
-                    link,
-                    target.display()
-                );
-            }
-        }
-        names.push(path);
+    let refusing = || format!("refusing the whole archive {}", archive.display());
+    let names = scan(open_tar(archive)?, target, &BUNDLE_RULES).wrap_err_with(refusing)?;
+    // A link already in the target (a certificate linked elsewhere) is refused here too, so
+    // that nothing is written, nor any old file saved, before the refusal.
+    for name in &names {
+        no_link_on_the_way(target, name).wrap_err_with(refusing)?;
     }
     Ok(names)
 }
 
-/// Extracts `archive` (a tar, gzipped or not) into `target`, refusing the whole archive before
-/// writing anything if any entry is absolute, climbs out with `..`, or is a link pointing
-/// outside. Modes are kept.
+/// Extracts `archive` (a tar, gzipped or not) into `target` with the one safe extractor,
+/// after checking every entry first so that a hostile entry refuses the archive before
+/// anything is written. Modes are kept, masked to 0o777.
 pub fn extract_safely(archive: &Path, target: &Path) -> Result<Vec<PathBuf>> {
-    let names = check_entries(archive, target)?;
-    let mut archive_reader = open_tar(archive)?;
-    archive_reader.set_preserve_permissions(true);
-    archive_reader.set_overwrite(true);
-    archive_reader
-        .unpack(target)
+    check_entries(archive, target)?;
+    let extracted = extract(open_tar(archive)?, target, &BUNDLE_RULES, &mut |_| {})
         .wrap_err_with(|| format!("extracting {} into {}", archive.display(), target.display()))?;
-    Ok(names)
+    Ok(extracted.entries)
 }
 
 #[cfg(test)]
@@ -249,8 +223,56 @@ mod tests {
         let target = dir.path().join("target");
         std::fs::create_dir_all(&target).expect("mkdir");
         let error = extract_safely(&archive, &target).expect_err("refused");
-        assert!(error.to_string().contains("outside"), "{error}");
+        assert!(format!("{error:#}").contains("outside"), "{error:#}");
         assert!(!dir.path().join("escaped").exists());
+    }
+
+    #[test]
+    fn certificates_and_join_bundles_lose_setuid_setgid_and_sticky_bits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("certs.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&path).expect("creates"));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(3);
+        header.set_mode(0o6755);
+        builder
+            .append_data(&mut header, "helper", &b"#!\n"[..])
+            .expect("appends");
+        builder.finish().expect("finishes");
+        let target = dir.path().join("target");
+        std::fs::create_dir_all(&target).expect("mkdir");
+        extract_safely(&path, &target).expect("extracts");
+        let mode = std::fs::metadata(target.join("helper"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o755);
+    }
+
+    #[test]
+    fn a_link_already_in_the_target_refuses_the_archive_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().join("master");
+        std::fs::create_dir_all(&base).expect("mkdir");
+        std::fs::write(base.join("a.crt"), "a").expect("writes");
+        std::fs::write(base.join("z.key"), "z").expect("writes");
+        let archive = dir.path().join("certs.tar");
+        write_archive(&base, &["a.crt".into(), "z.key".into()], &archive, 0o600).expect("archives");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "not a key").expect("writes");
+        let target = dir.path().join("target");
+        std::fs::create_dir_all(&target).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, target.join("z.key")).expect("links");
+        let error = extract_safely(&archive, &target).expect_err("refused");
+        assert!(format!("{error:#}").contains("z.key"), "{error:#}");
+        assert!(
+            !target.join("a.crt").exists(),
+            "nothing written before the refusal"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&elsewhere).expect("reads"),
+            "not a key"
+        );
     }
 
     #[test]

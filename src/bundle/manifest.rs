@@ -40,7 +40,9 @@ pub struct SnapshotStats {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
-    /// Relative to the bundle.
+    /// Relative to the bundle, of plain names only: a manifest from shared storage must not
+    /// make `verify` or a restore read `/etc/shadow` or `../x` (refused when it is read).
+    #[serde(deserialize_with = "bundle_path")]
     pub path: PathBuf,
     pub size: u64,
     pub sha256: String,
@@ -66,14 +68,25 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
 }
 
+/// Reads a manifest's file path, refusing anything but a relative path of plain names.
+fn bundle_path<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
+    let path = PathBuf::deserialize(deserializer)?;
+    let plain = !path.as_os_str().is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain {
+        return Err(serde::de::Error::custom(format!(
+            "the file path {path:?} is not a plain relative path inside the bundle (absolute, \
+             `..` and `.` are refused)"
+        )));
+    }
+    Ok(path)
+}
+
 /// Where a bundle is assembled before it is sealed.
 pub fn staging_dir(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".partial");
-    out.with_file_name(name)
+    crate::fsutil::sibling(out, ".partial")
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {

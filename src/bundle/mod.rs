@@ -3,8 +3,11 @@
 //! whole or not at all. `verify` re-checks all of it.
 
 mod archive;
+mod entry_check;
+pub mod extract;
 mod manifest;
 mod project;
+pub mod staging;
 mod verify;
 
 pub use archive::{check_entries, extract_safely, read_member, write_archive, write_tgz};

@@ -9,6 +9,9 @@ use crate::etcd::digest_file;
 pub enum VerifyError {
     #[error("{0} is not a bundle: it has no readable manifest.json ({1})")]
     NoManifest(PathBuf, String),
+    /// The manifest is there but wrong: a field of the wrong type, a path outside the bundle.
+    #[error("{0}/manifest.json is not a valid manifest: {1}")]
+    InvalidManifest(PathBuf, String),
     #[error("{path} is listed in the manifest but missing")]
     Missing { path: PathBuf },
     #[error("{path} is {actual} bytes, the manifest says {expected}")]
@@ -34,7 +37,7 @@ pub fn verify(bundle: &Path) -> Result<Manifest, VerifyError> {
     let text = std::fs::read_to_string(&manifest_path)
         .map_err(|e| VerifyError::NoManifest(bundle.to_path_buf(), e.to_string()))?;
     let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| VerifyError::NoManifest(bundle.to_path_buf(), e.to_string()))?;
+        .map_err(|e| VerifyError::InvalidManifest(bundle.to_path_buf(), e.to_string()))?;
     for entry in &manifest.files {
         let path = bundle.join(&entry.path);
         if let Some(target) = &entry.link {
@@ -112,3 +115,7 @@ fn verify_link(path: &Path, listed: &Path, target: &Path, sha256: &str) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

@@ -14,7 +14,8 @@ use crate::plan::Plan;
 use crate::present::{command_line, counts_items, describe_catch_up, describe_progress};
 use crate::procedures::Procedure;
 use crate::run::{
-    ConfirmPolicy, ConfirmRequest, Decision, PlanOutcome, RunEvent, Runner, StepOutcome, Transcript,
+    ConfirmPolicy, ConfirmRequest, Decision, Interrupt, PlanOutcome, RunEvent, Runner, StepOutcome,
+    Transcript,
 };
 
 pub async fn run_headless(
@@ -62,7 +63,11 @@ pub async fn run_plan_on(
             "standard input is not a terminal, so lifeboat cannot ask before each step.\n  Pass --yes to run every step, or --dry-run to preview them."
         );
     };
-    let mut runner = Runner::new(policy, events_tx);
+    // Ctrl-C and SIGTERM stop the plan between steps, so the cleanup and "start etcd again"
+    // still run; the process ends when the plan has.
+    let interrupt = Interrupt::new();
+    let signals = interrupt.on_signals(|said| eprintln!("\n! {said}"))?;
+    let mut runner = Runner::new(policy, events_tx).with_interrupt(interrupt.clone());
     if let Some(etcd) = etcd {
         runner = runner.with_etcd(etcd);
     }
@@ -86,7 +91,9 @@ pub async fn run_plan_on(
     drop(runner);
     // Both tasks end once the runner's channels close; their results carry nothing.
     let _ = printer.await;
-    if let Some(asker) = asker {
+    signals.abort();
+    // After an interruption the asking thread may still wait on a line of input: not awaited.
+    if let Some(asker) = asker.filter(|_| !interrupt.is_set()) {
         let _ = asker.await;
     }
     if let Some(path) = transcript_path {

@@ -337,11 +337,16 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     })
 }
 
+/// Property tests that damage the tests' valid database (untrusted snapshot files).
+#[cfg(test)]
+#[path = "bolt_props.rs"]
+mod props;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const PAGE: usize = 4096;
+    pub(super) const PAGE: usize = 4096;
 
     fn header(id: u64, flags: u16, count: u16) -> Vec<u8> {
         let mut page = id.to_le_bytes().to_vec();
@@ -392,7 +397,7 @@ mod tests {
 
     /// Meta pages 0 and 1, the root bucket's leaf at page 2 holding an inline `key` bucket
     /// with revisions 3 and 7, and a `meta` bucket in its own leaf at page 3.
-    fn database(meta1_txid: u64) -> Vec<u8> {
+    pub(super) fn database(meta1_txid: u64) -> Vec<u8> {
         let mut inline = vec![0u8; 16];
         inline.extend(leaf(
             0,
@@ -417,7 +422,7 @@ mod tests {
         file
     }
 
-    fn read(bytes: &[u8]) -> Result<BoltStats, BoltError> {
+    pub(super) fn read(bytes: &[u8]) -> Result<BoltStats, BoltError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("db");
         std::fs::write(&path, bytes).expect("writes");

@@ -7,7 +7,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use crate::bundle::BundleIdentity;
 use crate::connection::ConnectionSettings;
 use crate::etcd::{ClusterSnapshot, collect_snapshot};
-use crate::facts::{EtcdConf, Tools};
+use crate::facts::{EtcdConf, ProcessCluster, Tools};
 use crate::plan::{Plan, Target};
 use crate::procedures::{
     BackupMethod, ClusterBackupFacts, EtcdService, INSTALLATION_FILES, MASTER_FILES,
@@ -42,9 +42,18 @@ pub async fn facts(
         },
         None => Target::Local,
     };
-    let stop = args.stop_etcd.then(|| match &args.container {
-        Some(container) => EtcdService::Container(container.clone()),
-        None => EtcdService::Systemd,
+    let supervised = match &args.container {
+        None => supervised_member(args.data_dir.as_deref())?,
+        Some(_) => None,
+    };
+    let data_dir = match (&args.data_dir, &supervised) {
+        (None, Some((_, dir))) => dir.clone(),
+        _ => data_dir(args),
+    };
+    let stop = args.stop_etcd.then(|| match (&args.container, supervised) {
+        (Some(container), _) => EtcdService::Container(container.clone()),
+        (None, Some((member, _))) => member,
+        (None, None) => EtcdService::Systemd,
     });
     Ok(ClusterBackupFacts {
         connection,
@@ -59,7 +68,7 @@ pub async fn facts(
         identity,
         etcdctl: Tools::discover().etcdctl,
         target,
-        data_dir: data_dir(args),
+        data_dir,
         stop,
     })
 }
@@ -138,15 +147,40 @@ fn installation_files() -> Vec<PathBuf> {
         .collect()
 }
 
-/// `--data-dir`, else ETCD_DATA_DIR of etcd.conf, else the procedure's default.
+/// `--data-dir`, else ETCD_DATA_DIR of etcd.conf, else the procedure's default; without a
+/// trailing slash, since sibling paths are derived from it.
 fn data_dir(args: &ClusterBackupRequest) -> PathBuf {
-    match &args.data_dir {
+    let dir = match &args.data_dir {
         Some(dir) => dir.clone(),
         None => EtcdConf::load(&args.etcd_config_dir.join("etcd.conf"))
             .ok()
             .and_then(|conf| conf.get("ETCD_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/var/lib/etcd")),
-    }
+    };
+    crate::fsutil::normalized(&dir)
+}
+
+/// In a process cluster (`LIFEBOAT_PROCESS_CLUSTER`), the member a data-dir backup copies (the
+/// one whose data dir is `data_dir`, else the first) and how its supervisor stops and starts
+/// it: such members have no systemd unit.
+fn supervised_member(data_dir: Option<&Path>) -> Result<Option<(EtcdService, PathBuf)>> {
+    let Some(file) = ProcessCluster::path_from_env() else {
+        return Ok(None);
+    };
+    let cluster = ProcessCluster::load(&file)?;
+    let member = cluster
+        .members
+        .iter()
+        .find(|m| data_dir.is_some_and(|d| crate::fsutil::normalized(d) == m.data_dir))
+        .or_else(|| cluster.members.first());
+    Ok(member.map(|m| {
+        let service = EtcdService::Process {
+            member: m.name.clone(),
+            stop: m.stop.clone(),
+            start: m.start.clone(),
+        };
+        (service, m.data_dir.clone())
+    }))
 }
 
 pub fn host_name() -> String {

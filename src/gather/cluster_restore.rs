@@ -230,7 +230,7 @@ fn remote(name: &str, peer: &str, like: &RestoreMember) -> RestoreMember {
         peer_url: peer.to_string(),
         client_urls: Vec::new(),
         data_dir: like.data_dir.clone(),
-        keep_as: Some(PathBuf::from(format!("{}.orig", like.data_dir.display()))),
+        keep_as: Some(crate::fsutil::sibling(&like.data_dir, ".orig")),
         service: EtcdService::Systemd,
         conf: None,
         local: false,
@@ -269,6 +269,7 @@ fn member_from(
         .data_dir
         .clone()
         .or_else(|| get("ETCD_DATA_DIR").map(PathBuf::from))
+        .map(|dir| crate::fsutil::normalized(&dir))
         .unwrap_or_else(|| PathBuf::from("/var/lib/etcd"));
     Ok(RestoreMember {
         name,

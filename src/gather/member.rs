@@ -265,8 +265,9 @@ pub fn join_facts(args: &MemberJoinRequest) -> Result<MemberJoinFacts> {
     };
     let manifest_text =
         crate::bundle::read_member(&bundle, JOIN_MANIFEST)?.ok_or_else(|| eyre!(not_a_bundle()))?;
-    let manifest: JoinManifest =
-        serde_json::from_str(&manifest_text).wrap_err_with(not_a_bundle)?;
+    let manifest = JoinManifest::parse(&manifest_text)
+        .map_err(|e| eyre!(e))
+        .wrap_err_with(not_a_bundle)?;
     let conf = EtcdConf::parse(
         &crate::bundle::read_member(&bundle, "etcd.conf")?.ok_or_else(|| eyre!(not_a_bundle()))?,
     );

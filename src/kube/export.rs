@@ -86,24 +86,11 @@ pub async fn export_project(
     progress: &mut (dyn FnMut(KindListed) + Send),
 ) -> Result<Manifest, String> {
     let staging = crate::bundle::staging_dir(request.out);
-    if request.out.exists() {
-        return Err(format!(
-            "{} already exists: lifeboat never writes over an export; choose another --out or move it away",
-            request.out.display()
-        ));
-    }
-    if staging.exists() {
-        return Err(format!(
-            "{} is left from an earlier export that did not finish; look inside, then remove it",
-            staging.display()
-        ));
-    }
-    std::fs::create_dir_all(&staging)
-        .map_err(|e| format!("creating {}: {e}", staging.display()))?;
+    let claim = crate::bundle::staging::claim(&staging, request.out)?;
     let result = export_into(client, request, &staging, progress).await;
     if result.is_err() {
-        // Nothing half-written may look like an export.
-        let _ = std::fs::remove_dir_all(&staging);
+        // Nothing half-written may look like an export; only what this export created goes.
+        let _ = claim.discard();
     }
     result
 }

@@ -309,13 +309,15 @@ pub async fn copy_out(
         });
     }
     drop(chunks);
-    let unpacked = unpacker
+    // A refused stream ends the copy here: waiting for the pod's exit status would wait on a
+    // process that may never end (nobody reads what it still writes), so the exec connection
+    // is dropped instead, which also stops it.
+    let files = unpacker
         .await
-        .map_err(|e| format!("the unpacking task failed: {e}"))?;
+        .map_err(|e| format!("the unpacking task failed: {e}"))??;
     let status = status.await;
     let stderr = stderr.await.unwrap_or_default();
     let code = exit_code_of(at, "tar", &status)?;
-    let files = unpacked?;
     if let Some(error) = read_error {
         return Err(error);
     }

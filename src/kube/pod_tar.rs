@@ -3,9 +3,10 @@
 //! refusing anything that would land outside where it belongs.
 
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::bundle::extract::{ExtractOptions, LinkTargets, extract};
 
 /// Counts shared with the async side that reports progress.
 #[derive(Debug, Default)]
@@ -14,113 +15,24 @@ pub struct Counters {
     pub files: AtomicU64,
 }
 
-/// A path inside the archive made relative and plain: `./a/b` is `a/b`; an absolute path or a
-/// `..` is refused, since it would land outside the directory.
-pub fn plain_relative(path: &Path) -> Result<PathBuf, String> {
-    let mut plain = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => plain.push(part),
-            Component::CurDir => {}
-            Component::RootDir | Component::Prefix(_) | Component::ParentDir => {
-                return Err(format!(
-                    "the archive entry {} would land outside the directory it is copied into; nothing more was copied",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(plain)
-}
-
-/// Refuses writing through a link: every directory between `root` and `relative` must be a
-/// real directory, or a link planted by an earlier entry could send a file anywhere.
-fn no_link_on_the_way(root: &Path, relative: &Path) -> Result<(), String> {
-    let mut current = root.to_path_buf();
-    let parents: Vec<_> = relative
-        .parent()
-        .into_iter()
-        .flat_map(|p| p.components())
-        .collect();
-    for part in parents {
-        current.push(part);
-        if std::fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(format!(
-                "the archive writes through the link {}, which could lead outside; nothing more was copied",
-                relative.display()
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Unpacks a tar stream into `into` as it is read: regular files streamed to disk with their
-/// mode, directories, and symbolic links kept as links with their target as written.
-/// Devices and fifos are skipped (they hold no data). Returns the number of files and links.
+/// Unpacks a pod's tar stream into `into` as it is read, with the one safe extractor
+/// ([`crate::bundle::extract`]): regular files streamed to disk with their mode (masked to
+/// 0o777), directories, and symbolic links kept as links with their target as written. The
+/// pod is not trusted: links are never written through, hard links only copy what the stream
+/// wrote itself, and devices, fifos, absolute and `..` names refuse the whole copy. Returns the
+/// number of files and links.
 pub fn unpack_checked<R: Read>(reader: R, into: &Path, counters: &Counters) -> Result<u64, String> {
-    let mut archive = tar::Archive::new(reader);
-    let mut directory_modes = Vec::new();
-    let entries = archive
-        .entries()
-        .map_err(|e| format!("reading the tar stream: {e}"))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| format!("reading the tar stream: {e}"))?;
-        let name = entry
-            .path()
-            .map_err(|e| format!("reading an entry's name: {e}"))?
-            .into_owned();
-        let relative = plain_relative(&name)?;
-        let mode = entry.header().mode().unwrap_or(0o644) & 0o7777;
-        let destination = into.join(&relative);
-        if relative.as_os_str().is_empty() {
-            continue;
-        }
-        no_link_on_the_way(into, &relative)?;
-        let kind = entry.header().entry_type();
-        let write_error = |e: std::io::Error| format!("writing {}: {e}", destination.display());
-        if let Some(parent) = destination.parent() {
-            std::fs::create_dir_all(parent).map_err(write_error)?;
-        }
-        if kind.is_dir() {
-            std::fs::create_dir_all(&destination).map_err(write_error)?;
-            directory_modes.push((destination, mode));
-            continue;
-        }
-        // Whatever was there (an earlier copy of the same entry) makes way, never followed.
-        if std::fs::symlink_metadata(&destination).is_ok_and(|m| !m.is_dir()) {
-            std::fs::remove_file(&destination).map_err(write_error)?;
-        }
-        if kind.is_symlink() {
-            let target = entry
-                .link_name()
-                .map_err(|e| format!("reading the link {}: {e}", name.display()))?
-                .ok_or_else(|| format!("the link {} has no target", name.display()))?;
-            std::os::unix::fs::symlink(&*target, &destination).map_err(write_error)?;
-        } else if kind.is_hard_link() {
-            let target = entry
-                .link_name()
-                .map_err(|e| format!("reading the link {}: {e}", name.display()))?
-                .ok_or_else(|| format!("the link {} has no target", name.display()))?;
-            let source = into.join(plain_relative(&target)?);
-            no_link_on_the_way(into, &plain_relative(&target)?)?;
-            std::fs::copy(&source, &destination).map_err(write_error)?;
-        } else if kind.is_file() || kind == tar::EntryType::Continuous {
-            let mut file = std::fs::File::create(&destination).map_err(write_error)?;
-            let copied = std::io::copy(&mut entry, &mut file).map_err(write_error)?;
-            counters.bytes.fetch_add(copied, Ordering::Relaxed);
-            std::fs::set_permissions(&destination, std::fs::Permissions::from_mode(mode))
-                .map_err(write_error)?;
-        } else {
-            continue;
-        }
+    let options = ExtractOptions {
+        replace_files: false,
+        links: LinkTargets::AsWritten,
+    };
+    let mut on_file = |bytes: u64| {
+        counters.bytes.fetch_add(bytes, Ordering::Relaxed);
         counters.files.fetch_add(1, Ordering::Relaxed);
-    }
-    // Last, so a read-only directory does not stop its own files from being written.
-    for (directory, mode) in directory_modes.into_iter().rev() {
-        std::fs::set_permissions(&directory, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| format!("setting the mode of {}: {e}", directory.display()))?;
-    }
-    Ok(counters.files.load(Ordering::Relaxed))
+    };
+    let done = extract(reader, into, &options, &mut on_file)
+        .map_err(|e| format!("{e}; nothing more was copied"))?;
+    Ok(done.files)
 }
 
 /// Where a link found at `link` (relative to the mount) points, as a path relative to the
@@ -234,6 +146,7 @@ pub fn pack(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn raw_entry(builder: &mut tar::Builder<Vec<u8>>, name: &str, link: Option<&str>) {
         let mut header = tar::Header::new_gnu();
@@ -317,6 +230,7 @@ mod tests {
         let error =
             unpack_checked(&stream[..], dir.path(), &Counters::default()).expect_err("refused");
         assert!(error.contains("through the link"), "{error}");
+        assert!(error.contains("nothing outside"), "{error}");
         assert!(!Path::new("/tmp/planted").exists());
     }
 

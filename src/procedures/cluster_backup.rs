@@ -320,7 +320,7 @@ fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &
         // Locally the copy can go straight into the bundle.
         Target::Local => staging.join("etcd-datadir"),
         // In a container it lands beside the data dir, as in the procedure, and is copied out.
-        Target::DockerExec { .. } => PathBuf::from(format!("{}.bak", facts.data_dir.display())),
+        Target::DockerExec { .. } => crate::fsutil::sibling(&facts.data_dir, ".bak"),
     };
     let etcdctl = match &facts.target {
         Target::Local => facts

@@ -336,7 +336,7 @@ fn way_back(facts: &ClusterRestoreFacts, members: &[&RestoreMember]) -> String {
         .iter()
         .filter_map(|m| {
             m.keep_as.as_ref().map(|kept| {
-                let dir = m.data_dir.display().to_string();
+                let dir = crate::fsutil::normalized(&m.data_dir).display().to_string();
                 format!(
                     "`{} && {}`",
                     shell_join([
@@ -614,7 +614,7 @@ fn remote_member_checklist(facts: &ClusterRestoreFacts, member: &RestoreMember) 
 
 /// The free `DIR.orig` or `DIR.orig.N` beside `dir`: existing kept copies are never reused.
 pub fn free_keep_name(dir: &Path, exists: impl Fn(&Path) -> bool) -> PathBuf {
-    let base = format!("{}.orig", dir.display());
+    let base = crate::fsutil::sibling(dir, ".orig").display().to_string();
     let first = PathBuf::from(&base);
     if !exists(&first) {
         return first;

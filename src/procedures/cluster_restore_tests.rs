@@ -165,6 +165,28 @@ fn the_data_dir_moves_to_the_free_orig_name_and_is_never_deleted() {
 }
 
 #[test]
+fn a_data_dir_with_a_trailing_slash_is_kept_beside_itself_not_inside() {
+    // ETCD_DATA_DIR=/var/lib/etcd/ as real etcd.conf files write it: `DIR/.orig` would be
+    // inside the directory being moved, and the rename would fail after etcd was stopped.
+    assert_eq!(
+        free_keep_name(Path::new("/var/lib/etcd/"), |_| false),
+        PathBuf::from("/var/lib/etcd.orig")
+    );
+    let taken = PathBuf::from("/var/lib/etcd.orig");
+    assert_eq!(
+        free_keep_name(Path::new("/var/lib/etcd/"), |p| p == taken),
+        PathBuf::from("/var/lib/etcd.orig.1")
+    );
+    let mut facts = facts();
+    facts.members[0].data_dir = "/var/lib/etcd/".into();
+    let runbook = crate::plan::render_runbook(&plan_cluster_restore(&facts));
+    assert!(
+        runbook.contains("mv -T /var/lib/etcd /var/lib/etcd.failed-restore"),
+        "{runbook}"
+    );
+}
+
+#[test]
 fn etcdutl_restores_where_it_is_installed() {
     let mut facts = facts();
     facts.etcdutl = Some("/usr/bin/etcdutl".into());

@@ -64,8 +64,14 @@ impl NewHost {
     }
 }
 
-/// A member name goes into `ETCD_INITIAL_CLUSTER` (`name=url,...`) and names the bundle file.
+/// A member name goes into `ETCD_INITIAL_CLUSTER` (`name=url,...`), onto etcdctl's command line
+/// and names the bundle file.
 pub fn validate_member_name(name: &str) -> Result<(), String> {
+    if name.starts_with('-') {
+        return Err(format!(
+            "--new-name {name:?} starts with '-': etcdctl and etcd would read it as an option"
+        ));
+    }
     if name.is_empty()
         || !name
             .chars()
@@ -77,6 +83,17 @@ pub fn validate_member_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+impl super::member_replace::JoinManifest {
+    /// Reads a join bundle's `join.json`, which came from another host: a parse error says
+    /// what is wrong, and the member name is checked as `member replace` checks it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let manifest: Self =
+            serde_json::from_str(text).map_err(|e| format!("join.json is not valid: {e}"))?;
+        validate_member_name(&manifest.name).map_err(|e| format!("join.json: {e}"))?;
+        Ok(manifest)
+    }
 }
 
 /// "700MB", "1.5GB", "512MiB", "0": sizes as people write them. Decimal units are powers of
@@ -142,7 +159,7 @@ mod tests {
     #[test]
     fn member_names_must_fit_the_initial_cluster_list() {
         assert!(validate_member_name("etcd-new").is_ok());
-        for bad in ["", "a=b", "a,b", "../x", "a b"] {
+        for bad in ["", "a=b", "a,b", "../x", "a b", "-x", "--data-dir=/tmp"] {
             assert!(validate_member_name(bad).is_err(), "{bad}");
         }
     }

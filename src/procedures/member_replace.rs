@@ -285,10 +285,26 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/etc/etcd")),
         replaces: vec![failed.display_name().to_string()],
-        with_data: path == JoinPath::DataDirBackup,
+        // The first bundle is packed before any membership change, so it holds no data copy
+        // yet; the data path packs a second one once the copy is made.
+        with_data: false,
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| format!("writing the join manifest: {e}"))?;
+    let add_call = EtcdCall::MemberAdd {
+        name: facts.new_name.clone(),
+        peer_urls: vec![peer_url.clone()],
+        learner: path == JoinPath::Learner,
+    };
+    let add_by_hand = crate::plan::shell_join(
+        std::iter::once("etcdctl".to_string())
+            .chain(facts.connection.etcdctl_flags())
+            .chain(add_call.etcdctl_equivalent()),
+    );
+    let join_command = format!(
+        "lifeboat member join --bundle /etc/etcd/{}.tgz",
+        facts.new_name
+    );
     let now = Quorum::new(voters.len(), healthy_voters);
     let members_after = survivors.len() + 1;
 
@@ -374,6 +390,20 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             },
             "Nothing was changed on the cluster.",
         ),
+        step(
+            format!("Pack {}", bundle.display()),
+            "Certificates, ca.crt, etcd.conf and join.json in one archive (keys 0600), as the \
+             procedure's `tar -czvf`, synced to disk before the cluster is changed: once the \
+             failed member is removed, this bundle is the way forward."
+                .into(),
+            Risk::ReadOnly,
+            Action::PackDirectory {
+                dir: staging.clone(),
+                to: bundle.clone(),
+            },
+            "Nothing was changed on the cluster. Check the disk under --out and run the \
+             replacement again.",
+        ),
         Step {
             check: Check::Completed,
             ..step(
@@ -412,16 +442,31 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             ),
             path_reason,
             Risk::Reversible,
-            Action::Etcd(EtcdCall::MemberAdd {
-                name: facts.new_name.clone(),
-                peer_urls: vec![peer_url.clone()],
-                learner: path == JoinPath::Learner,
-            }),
-            "The failed member is already removed: the cluster is safe with one member less. Fix the \
-             cause above, then add the new member with the etcdctl command shown, or replace the \
-             next failure with a new bundle.",
+            Action::Etcd(add_call),
+            &format!(
+                "{} (ID {}) is already removed: the cluster is safe with one member less, and {} \
+                 is complete. Fix the cause above, then add the new member by hand: `{add_by_hand}`; \
+                 then copy the bundle to {} and run `{join_command}` there.",
+                failed.display_name(),
+                format_id(failed.id),
+                bundle.display(),
+                facts.new_host.url_host()
+            ),
         ),
     ];
+    let data_bundle = facts.out.join(format!("{}.with-data.tgz", facts.new_name));
+    let without_data = format!(
+        "{} is added with ID ${{NODE_ID}} and {} (without the data copy) is complete: copy it to \
+         {} and run `{join_command}` there (it joins over raft), or remove the new member with \
+         `etcdctl member remove ${{NODE_ID}}` and run the replacement again.",
+        facts.new_name,
+        bundle.display(),
+        facts.new_host.url_host()
+    );
+    let handed_over = match (path, &facts.datadir_backup) {
+        (JoinPath::DataDirBackup, Some(_)) => data_bundle.clone(),
+        _ => bundle.clone(),
+    };
     if let (JoinPath::DataDirBackup, Some(backup)) = (path, &facts.datadir_backup) {
         steps.push(Step {
             check: Check::ExitSuccess,
@@ -447,24 +492,16 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
                     .with_env("ETCDCTL_API", "2")
                     .with_timeout(600),
                 ),
-                "The new member is added but has no data copy: `etcdctl member remove` it and run the \
-                 replacement again, or let it join over raft as a learner.",
+                &without_data,
             )
         });
+        steps.extend(data_bundle_steps(
+            &manifest,
+            &staging,
+            &data_bundle,
+            &without_data,
+        )?);
     }
-    steps.push(step(
-        format!("Pack {}", bundle.display()),
-        "Certificates, ca.crt, etcd.conf and join.json in one archive (keys 0600), as the \
-         procedure's `tar -czvf`."
-            .into(),
-        Risk::ReadOnly,
-        Action::PackDirectory {
-            dir: staging.clone(),
-            to: bundle.clone(),
-        },
-        "The member is added but the bundle was not written: check the disk under --out and run \
-         the replacement again.",
-    ));
     steps.push(Step {
         always_run: true,
         ..step(
@@ -487,9 +524,10 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             Action::Manual {
                 checklist: vec![
                     format!(
-                        "scp {} {}:/etc/etcd/",
-                        bundle.display(),
-                        facts.new_host.url_host()
+                        "scp {} {}:/etc/etcd/{}.tgz",
+                        handed_over.display(),
+                        facts.new_host.url_host(),
+                        facts.new_name
                     ),
                     format!(
                         "on {} (lifeboat member join does these when iptables is there): iptables -N \
@@ -527,6 +565,45 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         etcdctl_flags: facts.connection.etcdctl_flags(),
         steps,
     })
+}
+
+/// The data path's second bundle: join.json rewritten to say the copy is there, and
+/// everything packed again under its own name (the first bundle is never overwritten).
+fn data_bundle_steps(
+    manifest: &JoinManifest,
+    staging: &std::path::Path,
+    data_bundle: &std::path::Path,
+    if_failed: &str,
+) -> Result<Vec<Step>, String> {
+    let with_data = JoinManifest {
+        with_data: true,
+        ..manifest.clone()
+    };
+    let json = serde_json::to_string_pretty(&with_data)
+        .map_err(|e| format!("writing the join manifest: {e}"))?;
+    Ok(vec![
+        step(
+            "Note the data copy in the join instructions".into(),
+            "join.json now tells `lifeboat member join` to put the shipped data in place.".into(),
+            Risk::Reversible,
+            Action::WriteFile {
+                path: staging.join(JOIN_MANIFEST),
+                contents: json,
+                mode: 0o644,
+            },
+            if_failed,
+        ),
+        step(
+            format!("Pack {}", data_bundle.display()),
+            "The same files with the data copy, in a bundle of its own.".into(),
+            Risk::ReadOnly,
+            Action::PackDirectory {
+                dir: staging.to_path_buf(),
+                to: data_bundle.to_path_buf(),
+            },
+            if_failed,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -139,9 +139,9 @@ fn replacing_a_failed_member_plans_every_step_in_order() {
             "Sign certificates for etcd-4",
             "Write etcd-4's etcd.conf",
             "Write the join instructions",
+            "Pack /root/join/etcd-4.tgz",
             "Remove the failed member etcd-3",
             "Add etcd-4 as a member",
-            "Pack /root/join/etcd-4.tgz",
             "Remove the unpacked copy",
             "Hand the bundle to etcd-4"
         ]
@@ -152,16 +152,16 @@ fn replacing_a_failed_member_plans_every_step_in_order() {
         .iter()
         .position(|s| s.risk == Risk::Destructive)
         .expect("the removal");
-    assert_eq!(first_change, 5);
+    assert_eq!(first_change, 6);
     assert_eq!(
-        plan.steps[5].action,
+        plan.steps[6].action,
         Action::Etcd(EtcdCall::MemberRemove {
             id: 0x103,
             name: "etcd-3".into()
         })
     );
     assert_eq!(
-        plan.steps[6].action,
+        plan.steps[7].action,
         Action::Etcd(EtcdCall::MemberAdd {
             name: "etcd-4".into(),
             peer_urls: vec!["https://10.0.0.14:2380".into()],
@@ -185,7 +185,7 @@ fn replacing_a_failed_member_plans_every_step_in_order() {
     };
     assert_eq!(
         checklist[0],
-        "scp /root/join/etcd-4.tgz 10.0.0.14:/etc/etcd/"
+        "scp /root/join/etcd-4.tgz 10.0.0.14:/etc/etcd/etcd-4.tgz"
     );
     assert!(checklist[1].contains("--dport 2379 -j ACCEPT"));
 }
@@ -193,8 +193,8 @@ fn replacing_a_failed_member_plans_every_step_in_order() {
 #[test]
 fn a_large_database_adds_a_learner_and_the_commands_show_it() {
     let plan = plan_member_replace(&facts(&[1, 2], 800_000_000)).expect("plans");
-    assert_eq!(plan.steps[6].title, "Add etcd-4 as a learner");
-    let Action::Etcd(call) = &plan.steps[6].action else {
+    assert_eq!(plan.steps[7].title, "Add etcd-4 as a learner");
+    let Action::Etcd(call) = &plan.steps[7].action else {
         panic!("member add");
     };
     assert!(
@@ -238,6 +238,63 @@ fn the_procedures_backup_ships_when_etcdctl_keeps_the_cluster_id() {
             "--backup-dir",
             "/root/join/etcd-4.partial/data"
         ]
+    );
+}
+
+#[test]
+fn the_join_bundle_is_packed_before_the_cluster_changes_and_failures_after_say_what_next() {
+    let position = |plan: &Plan, matches: &dyn Fn(&Action) -> bool| {
+        plan.steps.iter().position(|s| matches(&s.action))
+    };
+    for db_size in [5_000_000, 800_000_000] {
+        let plan = plan_member_replace(&facts(&[1, 2], db_size)).expect("plans");
+        let packed = position(&plan, &|a| matches!(a, Action::PackDirectory { .. }));
+        let removed = position(&plan, &|a| {
+            matches!(a, Action::Etcd(EtcdCall::MemberRemove { .. }))
+        });
+        assert!(packed < removed, "{:?}", titles(&plan));
+        let add = &plan.steps[removed.expect("removal") + 1];
+        assert!(
+            add.if_failed.contains("etcd-3 (ID 103) is already removed")
+                && add
+                    .if_failed
+                    .contains("member add etcd-4 --peer-urls=https://10.0.0.14:2380")
+                && add
+                    .if_failed
+                    .contains("lifeboat member join --bundle /etc/etcd/etcd-4.tgz"),
+            "{}",
+            add.if_failed
+        );
+    }
+    // The data path packs the first bundle early too, and a failure of the copy names the new
+    // member's ID (bound by the runner once `member add` returned it).
+    let mut f = facts(&[1, 2], 800_000_000);
+    f.datadir_backup = Some(DatadirBackup {
+        etcdctl: "/usr/bin/etcdctl".into(),
+        data_dir: "/var/lib/etcd".into(),
+    });
+    let plan = plan_member_replace(&f).expect("plans");
+    let bundles: Vec<_> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::PackDirectory { to, .. } => Some(to.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        bundles,
+        ["/root/join/etcd-4.tgz", "/root/join/etcd-4.with-data.tgz"]
+    );
+    let copy = plan
+        .steps
+        .iter()
+        .find(|s| matches!(s.action, Action::Run(_)))
+        .expect("the data copy");
+    assert!(
+        copy.if_failed.contains("etcdctl member remove ${NODE_ID}"),
+        "{}",
+        copy.if_failed
     );
 }
 

@@ -7,7 +7,8 @@ use crate::plan::Step;
 pub enum Decision {
     Run,
     Skip,
-    /// Stop the plan here; nothing after this step runs.
+    /// Stop the plan here; after this step only the always-run steps (cleanup, restarting
+    /// what was stopped) run, without asking.
     Abort,
 }
 

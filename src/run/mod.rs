@@ -8,6 +8,7 @@ mod appdata;
 mod check;
 mod confirm;
 mod events;
+mod interrupt;
 mod kube;
 mod member_calls;
 mod native;
@@ -19,6 +20,7 @@ mod transcript;
 pub use check::{ActionResult, parse_snapshot_status};
 pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 pub use events::{PlanOutcome, RunEvent, StepOutcome};
+pub use interrupt::Interrupt;
 pub use runner::Runner;
 pub use transcript::{Transcript, TranscriptRecord};
 

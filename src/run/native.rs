@@ -9,20 +9,9 @@ use crate::bundle::{BundleIdentity, SealExtras, SnapshotStats, seal_with, write_
 use crate::connection::Endpoints;
 use crate::etcd::save_snapshot;
 
+/// Claims the staging directory for this run (created 0700, locked until the cleanup step).
 pub fn prepare_bundle(staging: &Path, out: &Path) -> Result<ActionResult, String> {
-    if out.exists() {
-        return Err(format!(
-            "{} already exists: lifeboat never writes over a bundle; choose another --out",
-            out.display()
-        ));
-    }
-    if staging.exists() {
-        return Err(format!(
-            "{} is left from an earlier run that did not finish; look inside, then remove it",
-            staging.display()
-        ));
-    }
-    std::fs::create_dir_all(staging).map_err(|e| format!("creating {}: {e}", staging.display()))?;
+    crate::bundle::staging::claim_held(staging, out)?;
     Ok(ActionResult::Done {
         summary: format!("created {}", staging.display()),
     })
@@ -100,16 +89,11 @@ pub fn seal_bundle(
     })
 }
 
+/// Removes the staging directory only if this run created it: never one an earlier run left
+/// for the engineer to look at, nor one another run is writing.
 pub fn discard_staging(staging: &Path) -> Result<ActionResult, String> {
-    if !staging.exists() {
-        return Ok(ActionResult::Done {
-            summary: "nothing unfinished left behind".into(),
-        });
-    }
-    std::fs::remove_dir_all(staging).map_err(|e| format!("removing {}: {e}", staging.display()))?;
-    Ok(ActionResult::Done {
-        summary: format!("removed the unfinished {}", staging.display()),
-    })
+    let summary = crate::bundle::staging::discard_held(staging)?;
+    Ok(ActionResult::Done { summary })
 }
 
 pub fn read_snapshot_back(file: &Path) -> Result<ActionResult, String> {

@@ -27,6 +27,10 @@ pub struct Runner {
     bindings: std::collections::BTreeMap<String, String>,
     /// Digests of files this run wrote and hashed on the way, so sealing need not re-read them.
     known_sha256: std::collections::BTreeMap<std::path::PathBuf, String>,
+    /// Asked to stop (Ctrl-C, SIGTERM, the TUI quitting): checked between steps.
+    interrupt: Option<super::Interrupt>,
+    /// The step just executed was stopped part-way by the interruption (it did not fail).
+    cut_short: bool,
 }
 
 impl Runner {
@@ -42,6 +46,29 @@ impl Runner {
             snapshot_stats: None,
             bindings: std::collections::BTreeMap::new(),
             known_sha256: std::collections::BTreeMap::new(),
+            interrupt: None,
+            cut_short: false,
+        }
+    }
+
+    /// Stops the plan between steps once `interrupt` is triggered; the always-run steps still
+    /// run, without asking.
+    pub fn with_interrupt(mut self, interrupt: super::Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
+        self
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(super::Interrupt::is_set)
+    }
+
+    /// Resolves when the run is asked to stop; never without an interrupt.
+    async fn stop_requested(&self) {
+        match &self.interrupt {
+            Some(interrupt) => interrupt.triggered().await,
+            None => std::future::pending().await,
         }
     }
 
@@ -78,14 +105,30 @@ impl Runner {
 
     async fn run_steps(&mut self, plan: &Plan, dry_run: bool) -> PlanOutcome {
         let mut failed_at = None;
+        // Where the plan was stopped (an abort, a refused skip, an interruption): from there on
+        // only the always-run steps run, as after a failure, and without asking again.
+        let mut stopped_at = None;
         for (index, step) in plan.steps.iter().enumerate() {
-            if let Some(at) = failed_at {
+            if failed_at.is_none() && stopped_at.is_none() && self.interrupted() {
+                stopped_at = Some(index);
+                self.emit(RunEvent::Output {
+                    index,
+                    stream: OutputStream::Stderr,
+                    line: "interrupted: the steps left are not run; the always-run steps \
+                           (cleanup, restarting what was stopped) run now"
+                        .into(),
+                });
+            }
+            let halted = match (failed_at, stopped_at) {
+                (Some(at), _) => Some(format!("not run: step {} failed", at + 1)),
+                (None, Some(_)) => Some("not run: the plan was stopped".to_string()),
+                (None, None) => None,
+            };
+            if let Some(reason) = halted {
                 if !step.always_run {
                     self.emit(RunEvent::StepFinished {
                         index,
-                        outcome: StepOutcome::Skipped {
-                            reason: format!("not run: step {} failed", at + 1),
-                        },
+                        outcome: StepOutcome::Skipped { reason },
                     });
                     continue;
                 }
@@ -107,6 +150,8 @@ impl Runner {
                     });
                     continue;
                 }
+                // Whoever stopped the plan wants it to end cleanly, not to be asked again.
+                _ if stopped_at.is_some() => Decision::Run,
                 ConfirmPolicy::AssumeYes => Decision::Run,
                 ConfirmPolicy::Ask(asker) => {
                     let (request, answer) = ConfirmRequest::new(index, step.clone());
@@ -114,7 +159,10 @@ impl Runner {
                     if asker.send(request).await.is_err() {
                         Decision::Abort
                     } else {
-                        answer.await.unwrap_or(Decision::Abort)
+                        tokio::select! {
+                            answer = answer => answer.unwrap_or(Decision::Abort),
+                            () = self.stop_requested() => Decision::Abort,
+                        }
                     }
                 }
             };
@@ -126,7 +174,8 @@ impl Runner {
                             reason: "the plan was stopped here".into(),
                         },
                     });
-                    return PlanOutcome::Aborted { at: index };
+                    stopped_at = stopped_at.or(Some(index));
+                    continue;
                 }
                 Decision::Skip if step.required => {
                     // The steps after it are only safe because this one runs: stopping here is
@@ -139,7 +188,8 @@ impl Runner {
                                 .into(),
                         },
                     });
-                    return PlanOutcome::Aborted { at: index };
+                    stopped_at = stopped_at.or(Some(index));
+                    continue;
                 }
                 Decision::Skip => {
                     self.emit(RunEvent::StepFinished {
@@ -176,13 +226,20 @@ impl Runner {
                     }
                     Err(error) => StepOutcome::Failed {
                         error,
-                        next: step.if_failed.clone(),
+                        next: self.bind_text(&step.if_failed),
                     },
                 },
                 Err(error) => StepOutcome::Failed {
                     error: error.clone(),
-                    next: step.if_failed.clone(),
+                    next: self.bind_text(&step.if_failed),
                 },
+            };
+            let outcome = match outcome {
+                StepOutcome::Failed { error, .. } if std::mem::take(&mut self.cut_short) => {
+                    stopped_at = stopped_at.or(Some(index));
+                    StepOutcome::Skipped { reason: error }
+                }
+                outcome => outcome,
             };
             self.record(
                 plan,
@@ -198,10 +255,11 @@ impl Runner {
                 failed_at = Some(index);
             }
         }
-        match failed_at {
-            Some(at) => PlanOutcome::Failed { at },
-            None if dry_run => PlanOutcome::DryRun,
-            None => PlanOutcome::Completed,
+        match (failed_at, stopped_at) {
+            (Some(at), _) => PlanOutcome::Failed { at },
+            (None, Some(at)) => PlanOutcome::Aborted { at },
+            (None, None) if dry_run => PlanOutcome::DryRun,
+            (None, None) => PlanOutcome::Completed,
         }
     }
 
@@ -284,7 +342,22 @@ impl Runner {
                     .etcd
                     .as_ref()
                     .ok_or("no etcd connection is configured for this run; pass --endpoints")?;
-                native::snapshot(index, target, endpoint, to, *expected_size, &self.events).await
+                let streaming =
+                    native::snapshot(index, target, endpoint, to, *expected_size, &self.events);
+                // The file is in the staging directory, which the cleanup removes: stopping
+                // part-way loses nothing.
+                let finished = tokio::select! {
+                    result = streaming => Some(result),
+                    () = self.stop_requested() => None,
+                };
+                finished.unwrap_or_else(|| {
+                    self.cut_short = true;
+                    Err(
+                        "stopped part-way by the interruption; the unfinished snapshot goes \
+                         with the staging directory"
+                            .into(),
+                    )
+                })
             }
             Action::SealBundle {
                 staging,
@@ -403,6 +476,16 @@ impl Runner {
             }
         }
         bound
+    }
+
+    /// Advice with `${NAME}` replaced by what earlier steps found out, so that a failure after
+    /// `member add` names the new member's ID in the command to run next.
+    fn bind_text(&self, text: &str) -> String {
+        self.bindings
+            .iter()
+            .fold(text.to_string(), |text, (name, value)| {
+                text.replace(&format!("${{{name}}}"), value)
+            })
     }
 
     /// The calls of member recovery; `None` for the others.

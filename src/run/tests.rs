@@ -242,3 +242,82 @@ async fn manual_steps_accepted_by_yes_say_so() {
         "accepted by --yes without a person confirming"
     );
 }
+
+/// `plan_in` with a last step that always runs, as a cleanup does.
+fn plan_with_cleanup(dir: &std::path::Path) -> Plan {
+    let mut plan = plan_in(dir, false);
+    plan.steps[0] = step("first", &format!("sleep 0.5; touch {}/one", dir.display()));
+    plan.steps.push(Step {
+        always_run: true,
+        ..step("cleanup", &format!("touch {}/cleanup", dir.display()))
+    });
+    plan
+}
+
+#[tokio::test]
+async fn an_interruption_ends_the_current_step_then_runs_only_the_always_run_steps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, rx) = mpsc::unbounded_channel();
+    let interrupt = Interrupt::new();
+    let trigger = interrupt.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        trigger.trigger();
+    });
+    let outcome = Runner::new(ConfirmPolicy::AssumeYes, events)
+        .with_interrupt(interrupt)
+        .run(&plan_with_cleanup(dir.path()))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 1 });
+    assert_eq!(
+        marks(dir.path()),
+        ["cleanup", "one"],
+        "the running step ended, the next ones did not start, the cleanup ran"
+    );
+    let said = collect(rx).await;
+    assert!(said.iter().any(|e| matches!(
+        e,
+        RunEvent::Output { line, .. } if line.starts_with("interrupted")
+    )));
+}
+
+#[tokio::test]
+async fn an_abort_still_runs_the_always_run_steps_without_asking_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, _rx) = mpsc::unbounded_channel();
+    let (policy, answerer) = scripted(vec![Decision::Run, Decision::Abort]);
+    let outcome = Runner::new(policy, events)
+        .run(&plan_with_cleanup(dir.path()))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 1 });
+    assert_eq!(marks(dir.path()), ["cleanup", "one"]);
+    assert_eq!(answerer.await.expect("answerer"), [0, 1]);
+}
+
+#[tokio::test]
+async fn an_interruption_while_a_question_waits_stops_the_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (events, _rx) = mpsc::unbounded_channel();
+    // Someone who never answers: only the interruption can end the wait.
+    let (asks, mut questions) = mpsc::channel::<ConfirmRequest>(1);
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Some(request) = questions.recv().await {
+            kept.push(request);
+        }
+        kept.len()
+    });
+    let interrupt = Interrupt::new();
+    let trigger = interrupt.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        trigger.trigger();
+    });
+    let outcome = Runner::new(ConfirmPolicy::Ask(asks), events)
+        .with_interrupt(interrupt)
+        .run(&plan_with_cleanup(dir.path()))
+        .await;
+    assert_eq!(outcome, PlanOutcome::Aborted { at: 0 });
+    assert_eq!(marks(dir.path()), ["cleanup"]);
+    assert_eq!(held.await.expect("joins"), 1, "asked once, never again");
+}

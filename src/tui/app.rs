@@ -144,6 +144,8 @@ pub struct App {
     pub focus: Focus,
     pub member_selected: usize,
     pub member_detail: bool,
+    /// `q` was pressed while a step runs: the next `q` (or `y`) confirms stopping.
+    pub quit_asked: bool,
     pub quit: bool,
 }
 
@@ -185,6 +187,7 @@ impl App {
             focus: Focus::Menu,
             member_selected: 0,
             member_detail: false,
+            quit_asked: false,
             quit: false,
         }
     }

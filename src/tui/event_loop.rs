@@ -18,7 +18,7 @@ use crate::gather::defaults::plan_with;
 use crate::health::{HealthSources, collect};
 use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
-use crate::run::{ConfirmPolicy, PlanOutcome, Runner, Transcript};
+use crate::run::{ConfirmPolicy, Interrupt, PlanOutcome, Runner, Transcript};
 
 /// Opens the dashboard and runs until the engineer quits; the terminal is restored on every
 /// way out.
@@ -86,9 +86,26 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    // Quitting, and SIGTERM (Ctrl-C is a key in raw mode), stop a running plan between steps;
+    // the screen stays until its always-run steps have run.
+    let stop = Interrupt::new();
+    let signals = stop.on_signals(|_| {}).wrap_err("listening for SIGTERM")?;
+    let result = event_loop_with(tui, app, first_plan, &tx, &mut rx, &stop).await;
+    signals.abort();
+    result
+}
+
+async fn event_loop_with(
+    tui: &mut Tui,
+    app: &mut App,
+    first_plan: Option<(Plan, Option<Endpoints>, Transcript)>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    stop: &Interrupt,
+) -> Result<()> {
     if let Some((plan, target, transcript)) = first_plan {
         let _ = tx.send(Msg::PlanReady(plan.clone()));
-        spawn_runner(plan, target, transcript, tx.clone());
+        spawn_runner(plan, target, transcript, tx.clone(), stop.clone());
     }
     let mut refresher: Option<Refresher> = None;
     loop {
@@ -109,15 +126,35 @@ async fn event_loop(
             effects.extend(update(app, msg));
         }
         for effect in effects {
-            if effect == Effect::Quit {
-                return Ok(());
+            match effect {
+                Effect::Quit if plan_running(app) => {
+                    stop.trigger();
+                    app.notice = Some(STOPPING.into());
+                }
+                Effect::Quit => return Ok(()),
+                effect => perform(effect, app, refresher.as_ref(), tx, stop),
             }
-            perform(effect, app, refresher.as_ref(), &tx);
         }
-        if app.quit {
+        if stop.is_set() && !app.quit {
+            // SIGTERM: stop as quitting does.
+            app.quit = true;
+            app.notice = Some(STOPPING.into());
+        }
+        if app.quit && !plan_running(app) {
             return Ok(());
         }
     }
+}
+
+const STOPPING: &str = "Stopping: the current step ends, then the always-run steps (cleanup, \
+                        restarting what was stopped) run; lifeboat quits when they are done.";
+
+/// Whether a plan's runner is still working (quitting waits for its always-run steps); a plan
+/// on preview has no runner yet.
+fn plan_running(app: &App) -> bool {
+    app.wizard
+        .as_ref()
+        .is_some_and(|w| w.is_running() && !w.previewing)
 }
 
 /// Starts the work an effect asks for; its result comes back as a message.
@@ -126,6 +163,7 @@ fn perform(
     app: &App,
     refresher: Option<&Refresher>,
     tx: &mpsc::UnboundedSender<Msg>,
+    stop: &Interrupt,
 ) {
     match effect {
         Effect::Quit => {}
@@ -147,7 +185,7 @@ fn perform(
                 let _ = tx.send(Msg::Workloads(result));
             });
         }
-        Effect::StartAppData(request) => start_app_data(request, tx.clone()),
+        Effect::StartAppData(request) => start_app_data(request, tx.clone(), stop.clone()),
         Effect::OpenRestoreForm { disaster_recovery } => {
             let spec = super::guide::restore_form(app, disaster_recovery);
             super::guide_tasks::open_restore_form(spec, tx.clone());
@@ -162,7 +200,7 @@ fn perform(
         Effect::PlanPromote { name, client_url } => {
             super::guide_tasks::plan_promote(name, client_url, app.connection.clone(), tx.clone())
         }
-        Effect::RunPlan => start_previewed(app, tx.clone()),
+        Effect::RunPlan => start_previewed(app, tx.clone(), stop.clone()),
         Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
         Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
         Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
@@ -173,6 +211,7 @@ fn perform(
         } => start_project_plan(
             crate::gather::project::plan_export_of(projects, kinds, excluded),
             tx.clone(),
+            stop.clone(),
         ),
         Effect::StartProjectRestore {
             from,
@@ -190,6 +229,7 @@ fn perform(
                 .await
             },
             tx.clone(),
+            stop.clone(),
         ),
     }
 }
@@ -247,13 +287,13 @@ fn start_plan(
 }
 
 /// Runs the plan the engineer just read in full, confirmed on screen step by step.
-fn start_previewed(app: &App, tx: mpsc::UnboundedSender<Msg>) {
+fn start_previewed(app: &App, tx: mpsc::UnboundedSender<Msg>, stop: Interrupt) {
     let Some(wizard) = &app.wizard else {
         return;
     };
     let (plan, etcd) = (wizard.plan.clone(), wizard.etcd.clone());
     match crate::paths::state_dir().and_then(|dir| Transcript::open(&dir)) {
-        Ok(transcript) => spawn_runner(plan, etcd, transcript, tx),
+        Ok(transcript) => spawn_runner(plan, etcd, transcript, tx, stop),
         Err(error) => {
             let _ = tx.send(Msg::Refused(format!("{error:#}")));
         }
@@ -261,7 +301,7 @@ fn start_previewed(app: &App, tx: mpsc::UnboundedSender<Msg>) {
 }
 
 /// Finds the pod, plans the application data copy, then runs it confirmed on screen.
-fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>) {
+fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>, stop: Interrupt) {
     tokio::spawn(async move {
         let planned = async {
             let transcript = Transcript::open(&crate::paths::state_dir()?)?;
@@ -271,7 +311,7 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
         match planned.await {
             Ok((plan, transcript)) => {
                 let _ = tx.send(Msg::PlanReady(plan.clone()));
-                spawn_runner(plan, None, transcript, tx);
+                spawn_runner(plan, None, transcript, tx, stop);
             }
             Err(error) => {
                 let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
@@ -284,6 +324,7 @@ fn start_app_data(request: super::AppDataRequest, tx: mpsc::UnboundedSender<Msg>
 fn start_project_plan(
     planning: impl std::future::Future<Output = Result<Plan>> + Send + 'static,
     tx: mpsc::UnboundedSender<Msg>,
+    stop: Interrupt,
 ) {
     tokio::spawn(async move {
         let planned = match planning.await {
@@ -295,7 +336,7 @@ fn start_project_plan(
         match planned {
             Ok((plan, transcript)) => {
                 let _ = tx.send(Msg::PlanReady(plan.clone()));
-                spawn_runner(plan, None, transcript, tx);
+                spawn_runner(plan, None, transcript, tx, stop);
             }
             Err(error) => {
                 let _ = tx.send(Msg::PlanFailedToStart(format!("{error:#}")));
@@ -310,6 +351,7 @@ fn spawn_runner(
     target: Option<Endpoints>,
     transcript: Transcript,
     tx: mpsc::UnboundedSender<Msg>,
+    stop: Interrupt,
 ) {
     tokio::spawn(async move {
         let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -326,8 +368,9 @@ fn spawn_runner(
                 let _ = forward_confirms.send(Msg::Confirm(Box::new(request)));
             }
         });
-        let mut runner =
-            Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx).with_transcript(transcript);
+        let mut runner = Runner::new(ConfirmPolicy::Ask(confirm_tx), events_tx)
+            .with_transcript(transcript)
+            .with_interrupt(stop);
         if let Some(target) = target {
             runner = runner.with_etcd(target);
         }

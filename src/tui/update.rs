@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, Focus, REFRESH_STEPS, Screen, Wizard};
+use super::app::{App, Focus, REFRESH_STEPS, Screen, StepState, Wizard};
 use super::guide;
 use super::msg::{Effect, Msg};
 use super::palette::{Palette, PaletteEvent};
@@ -66,7 +66,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+    let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+    if app.quit_asked && !app.quit {
+        app.quit_asked = false;
+        if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Char('y')) {
+            return stop_and_quit(app);
+        }
+        app.notice = None;
+        return vec![];
+    }
+    if ctrl_c {
         return quit(app);
     }
     if app.help_open {
@@ -195,8 +204,28 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Quits, asking first while a step runs: stopping then means waiting for that step to end
+/// and for the always-run steps (cleanup, restarting etcd) before the screen goes away.
 fn quit(app: &mut App) -> Vec<Effect> {
-    // A plan waiting for an answer is told to stop, so nothing runs after the UI is gone.
+    let step_running = app
+        .wizard
+        .as_ref()
+        .is_some_and(|w| w.is_running() && w.steps.contains(&StepState::Running));
+    if step_running && !app.quit {
+        app.quit_asked = true;
+        app.notice = Some(
+            "A step is running. Stop after it, run the always-run steps (cleanup, restarting \
+             what was stopped) and quit? q or y: stop; any other key: keep going."
+                .into(),
+        );
+        return vec![];
+    }
+    stop_and_quit(app)
+}
+
+fn stop_and_quit(app: &mut App) -> Vec<Effect> {
+    // A plan waiting for an answer is told to stop; the runner then runs its always-run steps
+    // without asking, and the event loop waits for them before leaving.
     if let Some(request) = app.wizard.as_mut().and_then(|w| w.pending.take()) {
         request.answer(Decision::Abort);
     }

@@ -176,6 +176,10 @@ fn validate(resource: &Resource, object: &Value) -> ApiResult<()> {
         "Pod" if empty(&spec["containers"]) => {
             Err(invalid(resource, name, "spec.containers", "Required value"))
         }
+        "Pod" => match super::pod_checks::pod_spec_problem(spec) {
+            Some((field, message)) => Err(invalid(resource, name, &field, &message)),
+            None => Ok(()),
+        },
         "Service" if empty(&spec["ports"]) && spec["clusterIP"].as_str() != Some("None") => {
             Err(invalid(resource, name, "spec.ports", "Required value"))
         }
@@ -205,12 +209,7 @@ fn validate(resource: &Resource, object: &Value) -> ApiResult<()> {
                         .into_iter()
                         .flatten()
                         .map(|(k, _)| k)
-                        .find(|k| {
-                            k.is_empty()
-                                || !k
-                                    .chars()
-                                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-                        })
+                        .find(|k| !super::pod_checks::valid_config_key(k))
                         .map(|k| format!("{field}[{k}]"))
                 });
             match bad {

@@ -13,6 +13,7 @@ pub mod discovery;
 mod exec;
 mod handlers;
 mod patch;
+mod pod_checks;
 mod pods;
 mod protobuf;
 mod routes;
@@ -23,6 +24,7 @@ mod status;
 mod store;
 mod table;
 mod tls;
+mod token;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -229,7 +231,7 @@ fn write_credentials(dir: &Path, port: u16) -> Result<()> {
         .write(&kube, "apiserver")?;
     let admin = ca.issue("system:admin", &[], CertUse::Client)?;
     admin.write(&kube, "admin")?;
-    let token = store::random_hex(24);
+    let token = token::random_token(32).wrap_err("reading random bytes for the API token")?;
     write_atomically(&token_path(dir), token.as_bytes(), 0o600)?;
     let b64 = |text: &str| BASE64.encode(text);
     let kubeconfig = serde_json::json!({

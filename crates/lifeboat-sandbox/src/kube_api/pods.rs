@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use serde_json::Value;
 
 use super::discovery::core;
+use super::pod_checks::{mount_inside, pod_spec_problem, valid_config_key};
 use super::store::{Store, name_of, namespace_of, uid_of};
 
 /// Device files a shell expects; bind-mounted from the host.
@@ -138,6 +139,10 @@ impl PodFiles {
             .wrap_err("writing the pod's /etc/group")?;
         std::fs::write(rootfs.join("etc/hostname"), format!("{}\n", name_of(pod)))
             .wrap_err("writing the pod's /etc/hostname")?;
+        // Checked at admission too; a pod stored before that must not name a host path either.
+        if let Some((field, problem)) = pod_spec_problem(&pod["spec"]) {
+            bail!("pod {}: {field}: {problem}", name_of(pod));
+        }
         for volume in pod["spec"]["volumes"].as_array().into_iter().flatten() {
             let dir = self
                 .pod_dir(pod)
@@ -166,6 +171,12 @@ impl PodFiles {
             };
             if let Some((data, encoded)) = source {
                 for (key, value) in data.as_object().into_iter().flatten() {
+                    if !valid_config_key(key) {
+                        bail!(
+                            "pod {}: the volume key {key:?} is not a file name",
+                            name_of(pod)
+                        );
+                    }
                     let text = value.as_str().unwrap_or("");
                     let bytes = if encoded {
                         BASE64.decode(text).unwrap_or_default()
@@ -178,10 +189,8 @@ impl PodFiles {
         }
         for container in pod["spec"]["containers"].as_array().into_iter().flatten() {
             for mount in container["volumeMounts"].as_array().into_iter().flatten() {
-                let inside = mount["mountPath"]
-                    .as_str()
-                    .unwrap_or("/")
-                    .trim_start_matches('/');
+                let inside = mount_inside(mount["mountPath"].as_str().unwrap_or(""))
+                    .ok_or_else(|| eyre!("pod {}: a mount path is not valid", name_of(pod)))?;
                 std::fs::create_dir_all(rootfs.join(inside)).wrap_err("creating a mount point")?;
             }
         }
@@ -203,6 +212,9 @@ impl PodFiles {
             .as_array()
             .cloned()
             .unwrap_or_default();
+        if let Some((field, problem)) = pod_spec_problem(&pod["spec"]) {
+            return Err(format!("{field}: {problem}"));
+        }
         for mount in container["volumeMounts"].as_array().into_iter().flatten() {
             let name = mount["name"].as_str().unwrap_or("");
             let volume = volumes
@@ -219,10 +231,8 @@ impl PodFiles {
                 }
                 None => self.pod_dir(pod).join("volumes").join(name),
             };
-            let inside = mount["mountPath"]
-                .as_str()
-                .unwrap_or("/")
-                .trim_start_matches('/');
+            let inside = mount_inside(mount["mountPath"].as_str().unwrap_or(""))
+                .ok_or_else(|| format!("volume mount {name:?} has no valid mount path"))?;
             mounts.push(Bind {
                 source,
                 target: rootfs.join(inside),

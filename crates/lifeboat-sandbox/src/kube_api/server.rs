@@ -67,7 +67,7 @@ fn bearer_matches(request: &Request<Incoming>, token: &str) -> bool {
         .get(http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
-        .is_some_and(|given| given.trim() == token)
+        .is_some_and(|given| super::token::same_token(given.trim().as_bytes(), token.as_bytes()))
 }
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {

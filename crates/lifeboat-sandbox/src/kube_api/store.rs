@@ -64,7 +64,7 @@ pub fn uid_of(object: &Value) -> &str {
 }
 
 /// `bytes` random-looking bytes in hex, from the clock, the pid and a counter: unique enough
-/// for uids, name suffixes and the sandbox's tokens, which guard nothing of value.
+/// for uids and name suffixes. Never for a secret: the API token comes from `token`.
 pub fn random_hex(bytes: usize) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = Sha256::new();
