@@ -32,7 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let connection = require_connection(&cli.connection)?;
             let plan = build_plan(procedure, connection, &placement).await?;
-            print!("{}", crate::plan::render_runbook(&plan));
+            print!("{}", crate::present::render_runbook(&plan));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Run {

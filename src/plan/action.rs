@@ -146,6 +146,22 @@ pub enum EtcdStart {
     Process { conf: PathBuf, log: PathBuf },
 }
 
+/// The domains actions are grouped in; each domain's description and execution live together
+/// in `run::actions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Native etcd calls: membership, status, snapshots, waits.
+    Etcd,
+    /// Files and archives: bundles, certificates, configuration, data directories.
+    Files,
+    /// Commands through an executor, detached processes, and manual or skipped steps.
+    Command,
+    /// Project export and restore over the Kubernetes API.
+    Kube,
+    /// Application data copied through a pod's exec stream.
+    AppData,
+}
+
 /// What a step does. Every variant is data, so a plan can be printed, diffed and tested
 /// without running it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -338,6 +354,39 @@ impl Check {
             Check::SnapshotHash => "etcd's trailing SHA-256 matches the snapshot's data",
             Check::SnapshotStatus => "a revision and the keys are read back from the file",
             Check::QuorumHolds => "a majority of the voting members answers",
+        }
+    }
+}
+
+impl Action {
+    /// The domain that describes and executes this action.
+    pub fn domain(&self) -> Domain {
+        match self {
+            Action::Etcd(_)
+            | Action::EtcdSnapshot { .. }
+            | Action::WaitForEtcd { .. }
+            | Action::CompareWithBundle { .. }
+            | Action::ReadSnapshotBack { .. } => Domain::Etcd,
+            Action::PrepareBundle { .. }
+            | Action::Archive { .. }
+            | Action::SealBundle { .. }
+            | Action::DiscardStaging { .. }
+            | Action::WriteFile { .. }
+            | Action::IssueCertificates { .. }
+            | Action::PackDirectory { .. }
+            | Action::ExtractBundle { .. }
+            | Action::RemoveDir { .. }
+            | Action::VerifyBundle { .. }
+            | Action::RestoreArchive { .. }
+            | Action::MoveAside { .. }
+            | Action::SetConfValue { .. } => Domain::Files,
+            Action::Run(_) | Action::StartEtcd(_) | Action::Manual { .. } | Action::Skip { .. } => {
+                Domain::Command
+            }
+            Action::ExportProject { .. }
+            | Action::CreateProject { .. }
+            | Action::RestoreObjects { .. } => Domain::Kube,
+            Action::AppData(_) => Domain::AppData,
         }
     }
 }

@@ -227,7 +227,7 @@ mod tests {
         assert!(plan.steps.last().is_some_and(|s| s.always_run));
         assert!(plan.steps.iter().all(|s| s.risk != Risk::Destructive));
         assert!(
-            plan.describe_action(&plan.steps[2].action)
+            crate::run::describe_action(&plan, &plan.steps[2].action)
                 .contains("tar cf - -C /var/lib/jenkins .")
         );
     }

@@ -174,7 +174,7 @@ mod tests {
             other => panic!("expected the copy, got {other:?}"),
         }
         assert_eq!(plan.steps[2].risk, Risk::Destructive);
-        let restart = plan.describe_action(&plan.steps[3].action);
+        let restart = crate::run::describe_action(&plan, &plan.steps[3].action);
         assert!(
             restart.contains("oc scale --replicas=0 dc/jenkins -n ci"),
             "{restart}"

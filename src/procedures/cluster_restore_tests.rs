@@ -154,7 +154,7 @@ fn the_data_dir_moves_to_the_free_orig_name_and_is_never_deleted() {
     );
     // The way back renames the failed restore instead of deleting it, so following it twice
     // cannot destroy the kept data.
-    let runbook = crate::plan::render_runbook(&plan);
+    let runbook = crate::present::render_runbook(&plan);
     assert!(!runbook.contains("rm -rf"), "{runbook}");
     assert!(
         runbook.contains(

@@ -4,6 +4,7 @@
 //! streams [`RunEvent`]s to whoever renders them (TUI, CLI, tests) and appends every executed
 //! action to the transcript. A failed step stops the plan.
 
+pub mod actions;
 mod appdata;
 mod check;
 mod confirm;
@@ -16,6 +17,7 @@ mod restore;
 mod runner;
 mod transcript;
 
+pub use actions::describe_action;
 pub use check::{ActionResult, parse_snapshot_status};
 pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 pub use events::{PlanOutcome, RunEvent, StepOutcome};

@@ -553,7 +553,7 @@ impl Runner {
         let Some(transcript) = self.transcript.as_mut() else {
             return;
         };
-        let command = plan.describe_action(&step.action);
+        let command = super::describe_action(plan, &step.action);
         let (outcome_name, detail) = match outcome {
             StepOutcome::Succeeded { summary } => ("succeeded", summary.clone()),
             StepOutcome::Failed { error, .. } => ("failed", error.clone()),

@@ -1,0 +1,71 @@
+//! Kubernetes: project export, creation and object restore over the API, described as the kubectl/oc commands they stand for.
+
+use super::path_arg;
+use crate::plan::{Action, Plan, shell_join};
+
+/// The command an engineer would type for `action`, or `None` when it is not of this domain.
+pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
+    Some(match action {
+        Action::ExportProject {
+            namespace,
+            kinds,
+            secrets,
+            out,
+            ..
+        } => format!(
+            "kubectl get {} -n {} -o yaml > {}/{{project,{}serviceaccount,pvc,rolebindings}}.yaml   (native; cleaned, {} kinds)",
+            if kinds.len() > 4 {
+                format!(
+                    "{},... ",
+                    kinds
+                        .iter()
+                        .take(4)
+                        .map(|k| k.key())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+                .trim_end()
+                .to_string()
+            } else {
+                kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(",")
+            },
+            shell_join([namespace]),
+            shell_join([path_arg(out)]),
+            if *secrets { "secret," } else { "" },
+            kinds.len()
+        ),
+        Action::CreateProject {
+            name,
+            openshift,
+            dry_run,
+            ..
+        } => format!(
+            "{} {}{}",
+            if *openshift {
+                "oc new-project"
+            } else {
+                "kubectl create namespace"
+            },
+            shell_join([name]),
+            if *dry_run { " --dry-run=server" } else { "" }
+        ),
+        Action::RestoreObjects {
+            from,
+            source,
+            target,
+            dry_run,
+            ..
+        } => format!(
+            "kubectl create{} -n {} -f {}/secret.yaml -f serviceaccount.yaml -f pvc.yaml -f rolebindings.yaml -f project.yaml   (native; one object at a time in dependency order{})",
+            if *dry_run { " --dry-run=server" } else { "" },
+            shell_join([target]),
+            shell_join([path_arg(from)]),
+            if source != target {
+                format!(", moved from {source} to {target}")
+            } else {
+                String::new()
+            }
+        ),
+        _ => return None,
+    })
+}
