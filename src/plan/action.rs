@@ -24,6 +24,27 @@ pub struct CommandSpec {
     /// forever (a lock held by a running etcd).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// Arguments that take a value an earlier step produces, by position in `argv`: the argv
+    /// shows the value's placeholder until the runner fills it from that step's typed output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fills: Vec<(usize, StepValue)>,
+}
+
+/// A value one step produces for a later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepValue {
+    /// The ID etcd gave the member an earlier `MemberAdd` added, in hex as etcdctl prints it.
+    NewMemberId,
+}
+
+impl StepValue {
+    /// How the value reads in a plan that has not run: the procedure's own shell variable.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            StepValue::NewMemberId => "${NODE_ID}",
+        }
+    }
 }
 
 impl CommandSpec {
@@ -37,7 +58,22 @@ impl CommandSpec {
             argv: argv.into_iter().map(Into::into).collect(),
             env: Vec::new(),
             timeout_secs: None,
+            fills: Vec::new(),
         }
+    }
+
+    /// Marks every argument that is `value`'s placeholder as filled from it when the step runs.
+    pub fn filled_from(mut self, value: StepValue) -> Self {
+        let positions: Vec<usize> = self
+            .argv
+            .iter()
+            .enumerate()
+            .filter(|(_, arg)| *arg == value.placeholder())
+            .map(|(at, _)| at)
+            .collect();
+        self.fills
+            .extend(positions.into_iter().map(|at| (at, value)));
+        self
     }
 
     pub fn on(mut self, target: Target) -> Self {
@@ -77,8 +113,8 @@ pub enum EtcdCall {
         id: u64,
         name: String,
     },
-    /// `member add`, as a non-voting learner when `learner`. The new member's ID is remembered
-    /// for later steps as `${NODE_ID}`.
+    /// `member add`, as a non-voting learner when `learner`. The new member's ID is a typed
+    /// output later steps take ([`StepValue::NewMemberId`]).
     MemberAdd {
         name: String,
         peer_urls: Vec<String>,
@@ -131,7 +167,9 @@ impl EtcdCall {
                 argv.insert(0, format!("--endpoints={client_url}"));
                 argv
             }
-            EtcdCall::MemberPromote { .. } => words(&["member", "promote", "${NODE_ID}"]),
+            EtcdCall::MemberPromote { .. } => {
+                words(&["member", "promote", StepValue::NewMemberId.placeholder()])
+            }
         }
     }
 }

@@ -10,7 +10,9 @@ mod action;
 mod appdata_action;
 mod shell;
 
-pub use action::{Action, Check, CommandSpec, Domain, EtcdCall, EtcdStart, EtcdState, Target};
+pub use action::{
+    Action, Check, CommandSpec, Domain, EtcdCall, EtcdStart, EtcdState, StepValue, Target,
+};
 pub use appdata_action::{AppDataAction, RestartHow};
 pub use shell::shell_join;
 

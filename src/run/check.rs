@@ -19,6 +19,11 @@ pub enum ActionResult {
     Done {
         summary: String,
     },
+    /// A member added to the cluster: its ID is what later steps take.
+    MemberAdded {
+        member: MemberInfo,
+        summary: String,
+    },
     /// What was read back from a snapshot's pages.
     SnapshotRead(crate::bundle::SnapshotStats),
     /// A snapshot on disk, with whether its trailing hash matched.
@@ -106,7 +111,8 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
         } else {
             "confirmed by the engineer".into()
         }),
-        (Check::Completed, ActionResult::Done { summary }) => Ok(summary.clone()),
+        (Check::Completed, ActionResult::Done { summary })
+        | (Check::Completed, ActionResult::MemberAdded { summary, .. }) => Ok(summary.clone()),
         (Check::SnapshotHash, ActionResult::Snapshot { bytes, hash, .. }) => match hash {
             Ok(()) => Ok(format!("{bytes} bytes, etcd's SHA-256 matches")),
             Err(error) => Err(error.clone()),

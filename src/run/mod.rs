@@ -13,6 +13,7 @@ mod kube;
 mod member_calls;
 mod native;
 mod native_files;
+mod outputs;
 mod restore;
 mod runner;
 mod transcript;
@@ -21,6 +22,7 @@ pub use actions::describe_action;
 pub use check::{ActionResult, parse_snapshot_status};
 pub use confirm::{ConfirmPolicy, ConfirmRequest, Decision};
 pub use events::{PlanOutcome, RunEvent, StepOutcome};
+pub use outputs::StepOutputs;
 pub use runner::Runner;
 pub use transcript::{Transcript, TranscriptRecord};
 

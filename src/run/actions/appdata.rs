@@ -1,8 +1,10 @@
 //! Application data: copies through a pod's exec stream and the restart after a restore,
 //! described as the `oc` commands they stand for.
 
+use super::StepContext;
 use crate::kube::pod_copy::PodPath;
 use crate::plan::{Action, AppDataAction, Plan, RestartHow, shell_join};
+use crate::run::check::ActionResult;
 
 /// The command an engineer would type for `action`, or `None` when it is not of this domain.
 pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
@@ -103,5 +105,16 @@ fn describe_call(action: &AppDataAction) -> String {
             ),
             RestartHow::None => "no restart: the application keeps running".into(),
         },
+    }
+}
+
+/// Runs `action` when it is an application data one.
+pub async fn execute(
+    ctx: &StepContext<'_>,
+    action: &Action,
+) -> Option<Result<ActionResult, String>> {
+    match action {
+        Action::AppData(call) => Some(crate::run::appdata::run(ctx.index, call, ctx.events).await),
+        _ => None,
     }
 }

@@ -2,8 +2,11 @@
 
 use std::path::Path;
 
-use super::path_arg;
+use super::{StepContext, path_arg};
+use crate::bundle::SnapshotStats;
 use crate::plan::{Action, Plan, shell_join};
+use crate::run::check::ActionResult;
+use crate::run::{native, native_files, restore};
 
 /// The command an engineer would type for `action`, or `None` when it is not of this domain.
 pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
@@ -151,4 +154,70 @@ fn openssl_equivalent(ca_dir: &Path, common_name: &str, sans: &[String], out_dir
             .collect::<Vec<_>>()
             .join(",")
     )
+}
+
+/// Runs `action` when it is a file or archive one.
+pub async fn execute(
+    ctx: &StepContext<'_>,
+    action: &Action,
+) -> Option<Result<ActionResult, String>> {
+    Some(match action {
+        Action::PrepareBundle { staging, out } => native::prepare_bundle(staging, out),
+        Action::Archive {
+            base,
+            entries,
+            to,
+            mode,
+        } => native::archive(base, entries, to, *mode),
+        Action::SealBundle {
+            staging,
+            out,
+            identity,
+        } => {
+            let stats = with_live_key_count(ctx, ctx.outputs.snapshot).await;
+            native::seal_bundle(staging, out, identity, stats, &ctx.outputs.digests)
+        }
+        Action::DiscardStaging { staging } => native::discard_staging(staging),
+        Action::WriteFile {
+            path,
+            contents,
+            mode,
+        } => native_files::write_file(path, contents, *mode),
+        Action::IssueCertificates {
+            ca_dir,
+            common_name,
+            sans,
+            out_dir,
+        } => native_files::issue_certificates(ca_dir, common_name, sans, out_dir),
+        Action::PackDirectory { dir, to } => native_files::pack_directory(dir, to),
+        Action::ExtractBundle { bundle, into } => native_files::extract_bundle(bundle, into),
+        Action::RemoveDir { path } => native_files::remove_dir(path),
+        Action::VerifyBundle { bundle } => restore::verify_bundle(bundle),
+        Action::RestoreArchive {
+            archive,
+            into,
+            keep_old,
+        } => restore::restore_archive(archive, into, keep_old),
+        Action::MoveAside { from, to } => restore::move_aside(from, to),
+        Action::SetConfValue { conf, key, value } => {
+            restore::set_conf_value(conf, key, value.as_deref())
+        }
+        _ => return None,
+    })
+}
+
+/// The snapshot's statistics with the key count a client sees at its revision, so that a
+/// restore can be checked key for key. Left out (not guessed) when the cluster cannot say.
+async fn with_live_key_count(
+    ctx: &StepContext<'_>,
+    stats: Option<SnapshotStats>,
+) -> Option<SnapshotStats> {
+    let mut stats = stats?;
+    if let Some(target) = ctx.etcd {
+        stats.keys = crate::etcd::count_keys(target, Some(stats.revision))
+            .await
+            .ok()
+            .map(|(_, keys)| keys);
+    }
+    Some(stats)
 }

@@ -1,7 +1,10 @@
 //! Kubernetes: project export, creation and object restore over the API, described as the kubectl/oc commands they stand for.
 
+use super::StepContext;
 use super::path_arg;
 use crate::plan::{Action, Plan, shell_join};
+use crate::run::check::ActionResult;
+use crate::run::kube;
 
 /// The command an engineer would type for `action`, or `None` when it is not of this domain.
 pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
@@ -66,6 +69,42 @@ pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
                 String::new()
             }
         ),
+        _ => return None,
+    })
+}
+
+/// Runs `action` when it is a Kubernetes one.
+pub async fn execute(
+    ctx: &StepContext<'_>,
+    action: &Action,
+) -> Option<Result<ActionResult, String>> {
+    let index = ctx.index;
+    Some(match action {
+        Action::ExportProject {
+            namespace,
+            kinds,
+            excluded,
+            secrets,
+            out,
+        } => {
+            kube::export_project(index, namespace, kinds, excluded, *secrets, out, ctx.events).await
+        }
+        Action::CreateProject {
+            name,
+            annotations,
+            openshift,
+            dry_run,
+        } => kube::create_project(name, annotations, *openshift, *dry_run).await,
+        Action::RestoreObjects {
+            from,
+            source,
+            target,
+            existing,
+            dry_run,
+        } => {
+            kube::restore_objects(index, from, source, target, *existing, *dry_run, ctx.events)
+                .await
+        }
         _ => return None,
     })
 }

@@ -10,7 +10,35 @@ mod etcd;
 mod files;
 mod kube;
 
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::check::ActionResult;
+use super::events::RunEvent;
+use super::outputs::StepOutputs;
+use crate::connection::Endpoints;
 use crate::plan::{Action, Domain, Plan};
+
+/// What the runner lends the step it executes: where etcd is, where events go, whether `--yes`
+/// answered for the engineer, and the typed outputs of the steps before.
+pub struct StepContext<'a> {
+    pub index: usize,
+    pub etcd: Option<&'a Endpoints>,
+    pub events: &'a UnboundedSender<RunEvent>,
+    pub assume_yes: bool,
+    pub outputs: &'a StepOutputs,
+}
+
+/// Executes `action` in its domain.
+pub async fn execute(ctx: &StepContext<'_>, action: &Action) -> Result<ActionResult, String> {
+    let result = match action.domain() {
+        Domain::Etcd => etcd::execute(ctx, action).await,
+        Domain::Files => files::execute(ctx, action).await,
+        Domain::Command => command::execute(ctx, action).await,
+        Domain::Kube => kube::execute(ctx, action).await,
+        Domain::AppData => appdata::execute(ctx, action).await,
+    };
+    result.unwrap_or_else(|| Err(format!("no domain executes {action:?}")))
+}
 
 /// The exact command a step runs, or what lifeboat does natively in the same words an engineer
 /// would type: shown before the step runs and written to the transcript.
