@@ -9,12 +9,14 @@
 mod action;
 mod appdata_action;
 mod shell;
+mod validate;
 
 pub use action::{
     Action, Check, CommandSpec, Domain, EtcdCall, EtcdStart, EtcdState, StepValue, Target,
 };
 pub use appdata_action::{AppDataAction, RestartHow};
 pub use shell::shell_join;
+pub use validate::PlanDefect;
 
 use serde::{Deserialize, Serialize};
 

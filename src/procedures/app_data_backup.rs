@@ -177,6 +177,11 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
+        crate::procedures::validated(super::plan_app_data_backup(facts))
+    }
     use crate::kube::workload::{WorkloadKind, WorkloadRef};
 
     pub fn jenkins() -> Workload {

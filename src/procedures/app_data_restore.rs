@@ -125,6 +125,11 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
+        crate::procedures::validated(super::plan_app_data_restore(facts))
+    }
     use crate::kube::workload::{WorkloadKind, WorkloadRef};
 
     fn facts(restart: RestartHow) -> AppDataRestoreFacts {

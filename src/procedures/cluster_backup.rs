@@ -399,6 +399,11 @@ fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
+        crate::procedures::validated(super::plan_cluster_backup(facts))
+    }
     use crate::connection::{Endpoints, Source};
 
     fn facts(method: BackupMethod) -> ClusterBackupFacts {

@@ -1,4 +1,9 @@
 use super::*;
+
+/// The planner, with every plan these tests look at validated first (`Plan::validate`).
+fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
+    crate::procedures::validated(super::plan_cluster_restore(facts))
+}
 use crate::connection::{Endpoints, Source};
 
 fn member(name: &str, local: bool) -> RestoreMember {

@@ -115,6 +115,11 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
+        crate::procedures::validated(super::plan_health_check(facts))
+    }
     use crate::connection::{Endpoints, Source};
 
     fn facts(etcdctl: Option<&str>, target: Target) -> HealthCheckFacts {

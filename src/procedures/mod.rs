@@ -109,3 +109,13 @@ impl Procedure {
         }
     }
 }
+
+/// `plan`, after asserting that it is well-formed: every planner test goes through it.
+#[cfg(test)]
+pub(crate) fn validated(plan: crate::plan::Plan) -> crate::plan::Plan {
+    if let Err(defects) = plan.validate() {
+        let list: Vec<String> = defects.iter().map(ToString::to_string).collect();
+        panic!("{} is malformed:\n{}", plan.procedure, list.join("\n"));
+    }
+    plan
+}

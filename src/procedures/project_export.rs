@@ -81,6 +81,11 @@ pub fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
 mod tests {
     use super::*;
 
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
+        crate::procedures::validated(super::plan_project_export(facts))
+    }
+
     #[test]
     fn one_read_only_step_per_project_into_its_own_folder() {
         let plan = plan_project_export(&ProjectExportFacts {

@@ -127,6 +127,11 @@ pub fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
 mod tests {
     use super::*;
 
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
+        crate::procedures::validated(super::plan_project_restore(facts))
+    }
+
     fn facts() -> ProjectRestoreFacts {
         ProjectRestoreFacts {
             from: "/b/shop".into(),
