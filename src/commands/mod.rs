@@ -173,6 +173,15 @@ pub async fn plan_with(
             };
             restore::plan_restore(connection, &args).await?
         }
+        Procedure::MemberReplace
+        | Procedure::MemberJoin
+        | Procedure::AppDataBackup
+        | Procedure::AppDataRestore => {
+            // Not offered by the menu or `lifeboat plan`: they take choices no default gives.
+            return Err(eyre!(
+                "{procedure} takes its choices as flags: see `lifeboat --help` for its command"
+            ));
+        }
         Procedure::ProjectExport => project::plan_export_everything().await?,
         Procedure::ProjectRestore => {
             let newest = crate::tui::find_exports(&crate::paths::backups_dir()?)

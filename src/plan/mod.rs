@@ -8,6 +8,7 @@
 
 mod action;
 mod appdata_action;
+mod procedure;
 mod shell;
 mod validate;
 
@@ -15,6 +16,7 @@ pub use action::{
     Action, Check, CommandSpec, Domain, EtcdCall, EtcdStart, EtcdState, StepValue, Target,
 };
 pub use appdata_action::{AppDataAction, RestartHow};
+pub use procedure::Procedure;
 pub use shell::shell_join;
 pub use validate::PlanDefect;
 
@@ -103,8 +105,8 @@ impl Step {
 /// A whole procedure, ready to print as a runbook or to hand to the runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// The procedure's command-line name, e.g. `health-check`.
-    pub procedure: String,
+    /// The procedure the plan carries out (serialized as its command-line name).
+    pub procedure: Procedure,
     pub title: String,
     /// What the plan will achieve and under which assumptions, for the runbook's preamble.
     pub summary: String,

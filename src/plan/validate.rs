@@ -117,7 +117,7 @@ mod tests {
 
     fn plan(steps: Vec<Step>) -> Plan {
         Plan {
-            procedure: "test".into(),
+            procedure: crate::plan::Procedure::HealthCheck,
             title: "test".into(),
             summary: String::new(),
             etcdctl_flags: vec![],

@@ -151,7 +151,7 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
     discard.always_run = true;
     steps.push(discard);
     Plan {
-        procedure: "app-data-backup".into(),
+        procedure: crate::plan::Procedure::AppDataBackup,
         title: "Application data backup".into(),
         summary: format!(
             "Copies {} of {workload} in project {namespace} out of its running pod {} into the \

@@ -98,7 +98,7 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
         ),
     });
     Plan {
-        procedure: "app-data-restore".into(),
+        procedure: crate::plan::Procedure::AppDataRestore,
         title: "Application data restore".into(),
         summary: format!(
             "Copies {} from the bundle {} into the running pod {} of {workload} in project \

@@ -181,7 +181,7 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
         )
     });
     Plan {
-        procedure: "cluster-backup".into(),
+        procedure: crate::plan::Procedure::ClusterBackup,
         title: "Cluster backup".into(),
         summary: format!(
             "Backs up this host's master certificates and keys, installation files and /etc/etcd, and \

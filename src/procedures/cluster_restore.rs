@@ -131,7 +131,7 @@ pub fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
     steps.extend(steps::restart(facts, &local, &way_back));
     steps.extend(steps::check(facts, &local, &way_back));
     Plan {
-        procedure: "cluster-restore".into(),
+        procedure: crate::plan::Procedure::ClusterRestore,
         title: if facts.disaster_recovery {
             "etcd disaster recovery: every member from one snapshot".into()
         } else {

@@ -95,7 +95,7 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
         });
     }
     Plan {
-        procedure: "health-check".into(),
+        procedure: crate::plan::Procedure::HealthCheck,
         title: "etcd health check".into(),
         summary: format!(
             "Read-only look at the etcd cluster reached through {}: members, each member's status, \

@@ -141,7 +141,7 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
     steps.extend(catch_up_steps(facts));
     let connection = facts.connection();
     Plan {
-        procedure: "member-join".into(),
+        procedure: crate::plan::Procedure::MemberJoin,
         title: format!("Join {} to the etcd cluster", manifest.name),
         summary: format!(
             "Unpacks {} into {}, starts etcd as {} ({}), and waits until it has caught up with the \

@@ -510,7 +510,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         )
     });
     Ok(Plan {
-        procedure: "member-replace".into(),
+        procedure: crate::plan::Procedure::MemberReplace,
         title: format!(
             "Replace etcd member {} with {}",
             failed.display_name(),

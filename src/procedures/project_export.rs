@@ -58,7 +58,7 @@ pub fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
         )
     };
     Plan {
-        procedure: "project-export".into(),
+        procedure: crate::plan::Procedure::ProjectExport,
         title: "Project export".into(),
         summary: format!(
             "Exports {} from {} into {}: {} kinds{}.{excluded}",

@@ -95,7 +95,7 @@ pub fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
         ));
     }
     Plan {
-        procedure: "project-restore".into(),
+        procedure: crate::plan::Procedure::ProjectRestore,
         title: "Project restore".into(),
         summary: format!(
             "Restores {} objects of project {} from {} into {}{}; objects already there are {}.{}",

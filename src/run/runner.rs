@@ -56,7 +56,7 @@ impl Runner {
     pub async fn run(&mut self, plan: &Plan) -> PlanOutcome {
         let dry_run = matches!(self.policy, ConfirmPolicy::DryRun);
         self.emit(RunEvent::PlanStarted {
-            procedure: plan.procedure.clone(),
+            procedure: plan.procedure,
             steps: plan.steps.len(),
             dry_run,
         });
@@ -216,7 +216,7 @@ impl Runner {
         let record = TranscriptRecord {
             time: jiff::Timestamp::now().to_string(),
             run_id: self.run_id.clone(),
-            procedure: plan.procedure.clone(),
+            procedure: plan.procedure,
             step: index + 1,
             title: step.title.clone(),
             risk: step.risk,
