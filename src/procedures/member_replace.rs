@@ -2,11 +2,11 @@
 //! a failed one): remove the failed member, sign the new host's certificates, add it, and hand
 //! everything the new host needs over in one join bundle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::member_input::NewHost;
+use super::member_input::{NewHost, render_new_member_conf};
 use crate::connection::ConnectionSettings;
 use crate::etcd::{MemberInfo, Quorum, check_removal, format_id, size_advice};
 use crate::facts::EtcdConf;
@@ -155,53 +155,59 @@ impl MemberReplaceFacts {
     }
 }
 
-/// The new host's etcd.conf, from the surviving host's: its own name and URLs, the cluster as
-/// it will be (without `removed`), and `existing` state, everything else as on the survivor.
-pub fn render_new_member_conf(
-    template: &EtcdConf,
-    members: &[MemberInfo],
-    removed: &[u64],
-    new_name: &str,
-    new_host: &NewHost,
-    client_port: u16,
-    peer_port: u16,
-) -> EtcdConf {
-    let peer_url = format!("https://{}:{peer_port}", new_host.url_host());
-    let client_url = format!("https://{}:{client_port}", new_host.url_host());
-    let initial_cluster: Vec<String> = members
-        .iter()
-        .filter(|m| !removed.contains(&m.id) && !m.name.is_empty())
-        .flat_map(|m| {
-            m.peer_urls
-                .iter()
-                .map(move |url| format!("{}={url}", m.name))
-        })
-        .chain(std::iter::once(format!("{new_name}={peer_url}")))
-        .collect();
-    let mut conf = template.clone();
-    conf.set("ETCD_NAME", new_name);
-    conf.set("ETCD_INITIAL_CLUSTER", initial_cluster.join(","));
-    conf.set("ETCD_INITIAL_CLUSTER_STATE", "existing");
-    conf.set(
-        "ETCD_LISTEN_PEER_URLS",
-        format!("https://{}:{peer_port}", new_host.listen_host()),
-    );
-    conf.set(
-        "ETCD_LISTEN_CLIENT_URLS",
-        format!("https://{}:{client_port}", new_host.listen_host()),
-    );
-    conf.set("ETCD_INITIAL_ADVERTISE_PEER_URLS", peer_url);
-    conf.set("ETCD_ADVERTISE_CLIENT_URLS", client_url);
-    conf
-}
-
 fn step(title: String, reason: String, risk: Risk, action: Action, if_failed: &str) -> Step {
     Step::new(title, reason, risk, action, Check::Completed, if_failed)
 }
 
+/// What the removal leaves: the quorum arithmetic the plan's reasons quote.
+struct Removal {
+    now: Quorum,
+    after: Quorum,
+    failed_healthy: bool,
+}
+
 /// Plans the replacement, or refuses with the reason (quorum, a half-added member, a name or
-/// address already taken) before anything runs.
+/// address already taken) before anything runs. The phases: check, assemble the new host's
+/// files, change the membership, hand the bundle over.
 pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
+    let failed = &facts.failed;
+    let removal = refusals(facts)?;
+    let (path, path_reason) = choose_join_path(
+        facts.db_size,
+        facts.learner_threshold,
+        facts.datadir_backup.is_some(),
+    );
+    let staging = facts.out.join(format!("{}.partial", facts.new_name));
+    let bundle = facts.bundle();
+    let peer_url = facts.peer_url();
+    let mut steps = vec![check_step(facts, &removal)];
+    steps.extend(files_steps(facts, path, &staging)?);
+    steps.extend(membership_steps(facts, &removal, path, path_reason));
+    steps.extend(datadir_backup_step(facts, path, &staging));
+    steps.extend(handover_steps(facts, &staging));
+    Ok(Plan {
+        procedure: crate::plan::Procedure::MemberReplace,
+        title: format!(
+            "Replace etcd member {} with {}",
+            failed.display_name(),
+            facts.new_name
+        ),
+        summary: format!(
+            "Removes the failed member {} and adds {} at {}, writing the join bundle {} for the new \
+             host. Reached through {}.",
+            failed.display_name(),
+            facts.new_name,
+            peer_url,
+            bundle.display(),
+            facts.connection.source
+        ),
+        etcdctl_flags: facts.connection.etcdctl_flags(),
+        steps,
+    })
+}
+
+/// Everything that makes a replacement unsafe or impossible, found before any plan exists.
+fn refusals(facts: &MemberReplaceFacts) -> Result<Removal, String> {
     let failed = &facts.failed;
     let voters: Vec<&MemberInfo> = facts.members.iter().filter(|m| !m.is_learner).collect();
     let healthy_voters = voters
@@ -252,12 +258,46 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         ));
     }
 
-    let (path, path_reason) = choose_join_path(
-        facts.db_size,
-        facts.learner_threshold,
-        facts.datadir_backup.is_some(),
-    );
-    let staging = facts.out.join(format!("{}.partial", facts.new_name));
+    Ok(Removal {
+        now: Quorum::new(voters.len(), healthy_voters),
+        after,
+        failed_healthy,
+    })
+}
+
+/// The first step: health and quorum, with what the removal will leave.
+fn check_step(facts: &MemberReplaceFacts, removal: &Removal) -> Step {
+    let failed = &facts.failed;
+    let (now, after) = (&removal.now, &removal.after);
+    let members_after = facts.members.iter().filter(|m| m.id != failed.id).count() + 1;
+    step(
+        "Check health and quorum".into(),
+        format!(
+            "Nothing is changed on a cluster whose state is not known. Now: {}. After removing {}: \
+                 {} of {} voters, {} needed. {}",
+            now.verdict(),
+            failed.display_name(),
+            after.healthy_voters,
+            after.voters,
+            after.majority,
+            size_advice(members_after)
+        ),
+        Risk::ReadOnly,
+        Action::Etcd(EtcdCall::QuorumCheck {
+            remove: Some(failed.id),
+        }),
+        "Nothing was changed. Read the verdict above: with quorum lost, member recovery cannot \
+             work; restore from a backup instead.",
+    )
+}
+
+/// The new host's files assembled in the staging directory: certificates, etcd.conf, join.json.
+fn files_steps(
+    facts: &MemberReplaceFacts,
+    path: JoinPath,
+    staging: &Path,
+) -> Result<Vec<Step>, String> {
+    let failed = &facts.failed;
     let bundle = facts.bundle();
     let conf = render_new_member_conf(
         &facts.template,
@@ -268,50 +308,9 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         facts.client_port,
         facts.peer_port,
     );
-    let survivors: Vec<&MemberInfo> = facts.members.iter().filter(|m| m.id != failed.id).collect();
-    let manifest = JoinManifest {
-        format: 1,
-        name: facts.new_name.clone(),
-        client_url: facts.client_url(),
-        peer_url: peer_url.clone(),
-        cluster_client_urls: survivors
-            .iter()
-            .flat_map(|m| m.client_urls.iter().cloned())
-            .collect(),
-        path,
-        conf_dir: facts
-            .template_path
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/etc/etcd")),
-        replaces: vec![failed.display_name().to_string()],
-        with_data: path == JoinPath::DataDirBackup,
-    };
-    let manifest_json = serde_json::to_string_pretty(&manifest)
+    let manifest_json = serde_json::to_string_pretty(&join_manifest(facts, path))
         .map_err(|e| format!("writing the join manifest: {e}"))?;
-    let now = Quorum::new(voters.len(), healthy_voters);
-    let members_after = survivors.len() + 1;
-
-    let mut steps = vec![
-        step(
-            "Check health and quorum".into(),
-            format!(
-                "Nothing is changed on a cluster whose state is not known. Now: {}. After removing {}: \
-                 {} of {} voters, {} needed. {}",
-                now.verdict(),
-                failed.display_name(),
-                after.healthy_voters,
-                after.voters,
-                after.majority,
-                size_advice(members_after)
-            ),
-            Risk::ReadOnly,
-            Action::Etcd(EtcdCall::QuorumCheck {
-                remove: Some(failed.id),
-            }),
-            "Nothing was changed. Read the verdict above: with quorum lost, member recovery cannot \
-             work; restore from a backup instead.",
-        ),
+    Ok(vec![
         step(
             "Prepare the bundle directory".into(),
             format!(
@@ -321,7 +320,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             ),
             Risk::ReadOnly,
             Action::PrepareBundle {
-                staging: staging.clone(),
+                staging: staging.to_path_buf(),
                 out: bundle.clone(),
             },
             "Nothing was changed on the cluster. Choose another --out or remove what the error names.",
@@ -340,7 +339,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
                 ca_dir: facts.ca_dir.clone(),
                 common_name: facts.new_name.clone(),
                 sans: vec![facts.new_host.san()],
-                out_dir: staging.clone(),
+                out_dir: staging.to_path_buf(),
             },
             "Nothing was changed on the cluster. Check that the CA files are readable (run as root \
              on a real host).",
@@ -374,6 +373,44 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             },
             "Nothing was changed on the cluster.",
         ),
+    ])
+}
+
+/// What `member join` reads on the new host.
+fn join_manifest(facts: &MemberReplaceFacts, path: JoinPath) -> JoinManifest {
+    let failed = &facts.failed;
+    let survivors: Vec<&MemberInfo> = facts.members.iter().filter(|m| m.id != failed.id).collect();
+    JoinManifest {
+        format: 1,
+        name: facts.new_name.clone(),
+        client_url: facts.client_url(),
+        peer_url: facts.peer_url(),
+        cluster_client_urls: survivors
+            .iter()
+            .flat_map(|m| m.client_urls.iter().cloned())
+            .collect(),
+        path,
+        conf_dir: facts
+            .template_path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/etc/etcd")),
+        replaces: vec![failed.display_name().to_string()],
+        with_data: path == JoinPath::DataDirBackup,
+    }
+}
+
+/// The failed member removed and the new one added, as a learner or a voter.
+fn membership_steps(
+    facts: &MemberReplaceFacts,
+    removal: &Removal,
+    path: JoinPath,
+    path_reason: String,
+) -> Vec<Step> {
+    let failed = &facts.failed;
+    let (after, failed_healthy) = (&removal.after, removal.failed_healthy);
+    let peer_url = facts.peer_url();
+    vec![
         Step {
             check: Check::Completed,
             ..step(
@@ -421,38 +458,49 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
              cause above, then add the new member with the etcdctl command shown, or replace the \
              next failure with a new bundle.",
         ),
-    ];
-    if let (JoinPath::DataDirBackup, Some(backup)) = (path, &facts.datadir_backup) {
-        steps.push(Step {
-            check: Check::ExitSuccess,
-            ..step(
-                "Back up the data directory for the new member".into(),
-                "The procedure's step 5.2: a copy that keeps the cluster ID and carries the new \
+    ]
+}
+
+/// The procedure's `etcdctl backup` for the new member, where the path ships a data copy.
+fn datadir_backup_step(facts: &MemberReplaceFacts, path: JoinPath, staging: &Path) -> Option<Step> {
+    let (JoinPath::DataDirBackup, Some(backup)) = (path, &facts.datadir_backup) else {
+        return None;
+    };
+    Some(Step {
+        check: Check::ExitSuccess,
+        ..step(
+            "Back up the data directory for the new member".into(),
+            "The procedure's step 5.2: a copy that keeps the cluster ID and carries the new \
                  member's ID, shipped in the bundle. Prune resources or clear TTL data such as \
                  events first if it is larger than 700 MB; stop the other hosts if it still is."
-                    .into(),
-                Risk::ReadOnly,
-                Action::Run(
-                    CommandSpec::local([
-                        backup.etcdctl.display().to_string(),
-                        "backup".into(),
-                        "--keep-cluster-id".into(),
-                        "--node-id".into(),
-                        StepValue::NewMemberId.placeholder().into(),
-                        "--data-dir".into(),
-                        backup.data_dir.display().to_string(),
-                        "--backup-dir".into(),
-                        staging.join("data").display().to_string(),
-                    ])
-                    .with_env("ETCDCTL_API", "2")
-                    .with_timeout(600)
-                    .filled_from(StepValue::NewMemberId),
-                ),
-                "The new member is added but has no data copy: `etcdctl member remove` it and run the \
+                .into(),
+            Risk::ReadOnly,
+            Action::Run(
+                CommandSpec::local([
+                    backup.etcdctl.display().to_string(),
+                    "backup".into(),
+                    "--keep-cluster-id".into(),
+                    "--node-id".into(),
+                    StepValue::NewMemberId.placeholder().into(),
+                    "--data-dir".into(),
+                    backup.data_dir.display().to_string(),
+                    "--backup-dir".into(),
+                    staging.join("data").display().to_string(),
+                ])
+                .with_env("ETCDCTL_API", "2")
+                .with_timeout(600)
+                .filled_from(StepValue::NewMemberId),
+            ),
+            "The new member is added but has no data copy: `etcdctl member remove` it and run the \
                  replacement again, or let it join over raft as a learner.",
-            )
-        });
-    }
+        )
+    })
+}
+
+/// The bundle packed, the unpacked keys removed whatever happened, and the hand-over.
+fn handover_steps(facts: &MemberReplaceFacts, staging: &Path) -> Vec<Step> {
+    let bundle = facts.bundle();
+    let mut steps = Vec::new();
     steps.push(step(
         format!("Pack {}", bundle.display()),
         "Certificates, ca.crt, etcd.conf and join.json in one archive (keys 0600), as the \
@@ -460,7 +508,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             .into(),
         Risk::ReadOnly,
         Action::PackDirectory {
-            dir: staging.clone(),
+            dir: staging.to_path_buf(),
             to: bundle.clone(),
         },
         "The member is added but the bundle was not written: check the disk under --out and run \
@@ -473,7 +521,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             "The staging directory holds private keys; only the packed bundle is kept.".into(),
             Risk::Reversible,
             Action::DiscardStaging {
-                staging: staging.clone(),
+                staging: staging.to_path_buf(),
             },
             "Remove the .partial directory by hand: it holds private keys.",
         )
@@ -509,25 +557,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
             "",
         )
     });
-    Ok(Plan {
-        procedure: crate::plan::Procedure::MemberReplace,
-        title: format!(
-            "Replace etcd member {} with {}",
-            failed.display_name(),
-            facts.new_name
-        ),
-        summary: format!(
-            "Removes the failed member {} and adds {} at {}, writing the join bundle {} for the new \
-             host. Reached through {}.",
-            failed.display_name(),
-            facts.new_name,
-            peer_url,
-            bundle.display(),
-            facts.connection.source
-        ),
-        etcdctl_flags: facts.connection.etcdctl_flags(),
-        steps,
-    })
+    steps
 }
 
 #[cfg(test)]

@@ -26,14 +26,14 @@ pub use cluster_restore::{
 };
 pub use etcd_service::EtcdService;
 pub use health_check::{HealthCheckFacts, plan_health_check};
-pub use member_input::{NewHost, parse_size, validate_member_name};
+pub use member_input::{NewHost, parse_size, render_new_member_conf, validate_member_name};
 pub use member_join::{
     FIREWALL_CHAIN, Firewall, JoinStart, MemberJoinFacts, accept_rule, plan_member_join,
     relocate_conf,
 };
 pub use member_replace::{
     DatadirBackup, JOIN_MANIFEST, JoinManifest, JoinPath, LEARNER_THRESHOLD, MemberReplaceFacts,
-    choose_join_path, plan_member_replace, render_new_member_conf,
+    choose_join_path, plan_member_replace,
 };
 
 pub use project_export::{ProjectExportFacts, plan_project_export};
