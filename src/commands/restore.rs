@@ -29,11 +29,11 @@ pub async fn plan_restore(
             bundle.display()
         )
     })?;
-    if manifest.identity.kind != "cluster-backup" {
+    if manifest.identity.kind != crate::bundle::BundleKind::ClusterBackup {
         bail!(
             "{} is a {:?} bundle, not a cluster backup made by `lifeboat backup cluster`",
             bundle.display(),
-            manifest.identity.kind
+            manifest.identity.kind.name()
         );
     }
     let data = bundle_data(&bundle)?;

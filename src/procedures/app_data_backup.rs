@@ -13,7 +13,8 @@ use crate::plan::{Action, AppDataAction, Check, Plan, Risk, Step};
 /// What the bundle says about where its data came from, in `appdata.json`.
 pub const APP_DATA_RECORD: &str = "appdata.json";
 /// The bundle kind in `manifest.json`.
-pub const APP_DATA_KIND: &str = "app-data";
+/// The bundle kind of application data (`BundleKind::AppData`).
+pub const APP_DATA_KIND: crate::bundle::BundleKind = crate::bundle::BundleKind::AppData;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppDataRecord {
@@ -128,7 +129,7 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
             staging: staging.clone(),
             out: facts.out.clone(),
             identity: BundleIdentity {
-                kind: APP_DATA_KIND.into(),
+                kind: crate::bundle::BundleKind::AppData,
                 method: "exec-tar".into(),
                 host: facts.host.clone(),
                 source_endpoint: format!("{namespace}/{}", facts.pod),

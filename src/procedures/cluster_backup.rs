@@ -81,7 +81,7 @@ fn step(
 pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     let staging = staging_dir(&facts.out);
     let mut identity = facts.identity.clone();
-    identity.kind = "cluster-backup".into();
+    identity.kind = crate::bundle::BundleKind::ClusterBackup;
     identity.method = format!("{:?}", facts.method).to_lowercase();
     identity.host = facts.host.clone();
     let mut steps = vec![step(
