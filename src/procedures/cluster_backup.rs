@@ -1,7 +1,7 @@
 //! Cluster backup (the procedure's "Cluster Backup"): master certificates and keys, the
 //! installation files, `/etc/etcd`, and etcd itself, as a sealed, verifiable bundle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::EtcdService;
 use crate::bundle::{BundleIdentity, staging_dir};
@@ -78,6 +78,8 @@ fn step(
     Step::new(title, reason, risk, action, check, if_failed)
 }
 
+/// The backup in its phases: the bundle prepared, the host's files saved, etcd's data taken,
+/// the bundle sealed (and discarded if anything failed).
 pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     let staging = staging_dir(&facts.out);
     let mut identity = facts.identity.clone();
@@ -96,9 +98,39 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
         Check::Completed,
         "Choose another --out, or remove the directory named in the error.",
     )];
-
     steps.push(master_files_step(facts, &staging, &mut identity));
-    steps.push(match facts.installation_files.is_empty() {
+    steps.push(installation_files_step(facts, &staging, &mut identity));
+    steps.push(etc_etcd_step(facts, &staging, &mut identity));
+    match facts.method {
+        BackupMethod::Snapshot => snapshot_steps(facts, &staging, &mut steps),
+        BackupMethod::Datadir => datadir_steps(facts, &staging, &mut steps),
+    }
+    steps.extend(seal_steps(facts, staging, identity));
+    Plan {
+        procedure: crate::plan::Procedure::ClusterBackup,
+        title: "Cluster backup".into(),
+        summary: format!(
+            "Backs up this host's master certificates and keys, installation files and /etc/etcd, and \
+             etcd itself ({}), into the bundle {}. Reached through {}.",
+            match facts.method {
+                BackupMethod::Snapshot => "a v3 snapshot",
+                BackupMethod::Datadir => "the procedure's data-directory backup",
+            },
+            facts.out.display(),
+            facts.connection.source
+        ),
+        etcdctl_flags: facts.connection.etcdctl_flags(),
+        steps,
+    }
+}
+
+/// The installer configuration and inventory, when this host has them.
+fn installation_files_step(
+    facts: &ClusterBackupFacts,
+    staging: &Path,
+    identity: &mut BundleIdentity,
+) -> Step {
+    match facts.installation_files.is_empty() {
         true => {
             identity.notes.push("no installation files found".into());
             Step::skipped(
@@ -124,8 +156,16 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
             Check::Completed,
             NOTHING_CHANGED,
         ),
-    });
-    steps.push(match &facts.etc_etcd {
+    }
+}
+
+/// /etc/etcd, when this host has it.
+fn etc_etcd_step(
+    facts: &ClusterBackupFacts,
+    staging: &Path,
+    identity: &mut BundleIdentity,
+) -> Step {
+    match &facts.etc_etcd {
         None => {
             identity.notes.push("no /etc/etcd on this host".into());
             Step::skipped("Save /etc/etcd", "/etc/etcd does not exist on this host")
@@ -150,52 +190,39 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
             Check::Completed,
             NOTHING_CHANGED,
         ),
-    });
-    match facts.method {
-        BackupMethod::Snapshot => snapshot_steps(facts, &staging, &mut steps),
-        BackupMethod::Datadir => datadir_steps(facts, &staging, &mut steps),
     }
-    steps.push(step(
-        "Seal the bundle",
-        "Every file is listed in manifest.json with its size and SHA-256, synced to disk, and the \
+}
+
+/// The manifest written and the bundle renamed into place; the staging directory removed
+/// whatever happened.
+fn seal_steps(facts: &ClusterBackupFacts, staging: PathBuf, identity: BundleIdentity) -> Vec<Step> {
+    vec![
+        step(
+            "Seal the bundle",
+            "Every file is listed in manifest.json with its size and SHA-256, synced to disk, and the \
          directory renamed into place: `lifeboat verify` re-checks all of it later.",
-        Risk::ReadOnly,
-        Action::SealBundle {
-            staging: staging.clone(),
-            out: facts.out.clone(),
-            identity,
-        },
-        Check::Completed,
-        NOTHING_CHANGED,
-    ));
-    steps.push(Step {
-        always_run: true,
-        ..step(
-            "Leave nothing half-written",
-            "If any step failed, the unfinished bundle directory is removed so that nothing on disk \
-             looks like a backup that is not one.",
-            Risk::Reversible,
-            Action::DiscardStaging { staging },
-            Check::Completed,
-            "Remove the .partial directory by hand.",
-        )
-    });
-    Plan {
-        procedure: crate::plan::Procedure::ClusterBackup,
-        title: "Cluster backup".into(),
-        summary: format!(
-            "Backs up this host's master certificates and keys, installation files and /etc/etcd, and \
-             etcd itself ({}), into the bundle {}. Reached through {}.",
-            match facts.method {
-                BackupMethod::Snapshot => "a v3 snapshot",
-                BackupMethod::Datadir => "the procedure's data-directory backup",
+            Risk::ReadOnly,
+            Action::SealBundle {
+                staging: staging.clone(),
+                out: facts.out.clone(),
+                identity,
             },
-            facts.out.display(),
-            facts.connection.source
+            Check::Completed,
+            NOTHING_CHANGED,
         ),
-        etcdctl_flags: facts.connection.etcdctl_flags(),
-        steps,
-    }
+        Step {
+            always_run: true,
+            ..step(
+                "Leave nothing half-written",
+                "If any step failed, the unfinished bundle directory is removed so that nothing on disk \
+             looks like a backup that is not one.",
+                Risk::Reversible,
+                Action::DiscardStaging { staging },
+                Check::Completed,
+                "Remove the .partial directory by hand.",
+            )
+        },
+    ]
 }
 
 fn master_files_step(
