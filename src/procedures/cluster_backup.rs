@@ -327,22 +327,12 @@ fn snapshot_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: 
     ));
 }
 
-fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &mut Vec<Step>) {
-    let stop_start = facts
-        .stop
-        .as_ref()
-        .map(|service| (service.stop_command(), service.start_command()));
-    if let Some((stop, _)) = &stop_start {
-        steps.push(step(
-            "Stop etcd",
-            "Although this step is not strictly necessary, doing so ensures that the etcd data is \
-             fully synchronized (the procedure). etcd is started again after the copy, whatever happens.",
-            Risk::Reversible,
-            Action::Run(stop.clone()),
-            Check::ExitSuccess,
-            "etcd may be partly stopped: the start step below still runs.",
-        ));
-    }
+/// The procedure's `etcdctl backup`, and where it writes the copy: straight into the bundle
+/// locally, beside the data directory inside a container.
+fn datadir_backup_command(
+    facts: &ClusterBackupFacts,
+    staging: &std::path::Path,
+) -> (CommandSpec, PathBuf) {
     let backup_dir = match &facts.target {
         // Locally the copy can go straight into the bundle.
         Target::Local => staging.join("etcd-datadir"),
@@ -369,6 +359,26 @@ fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &
     .with_env("ETCDCTL_API", "2")
     .with_timeout(120)
     .on(facts.target.clone());
+    (backup, backup_dir)
+}
+
+fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &mut Vec<Step>) {
+    let stop_start = facts
+        .stop
+        .as_ref()
+        .map(|service| (service.stop_command(), service.start_command()));
+    if let Some((stop, _)) = &stop_start {
+        steps.push(step(
+            "Stop etcd",
+            "Although this step is not strictly necessary, doing so ensures that the etcd data is \
+             fully synchronized (the procedure). etcd is started again after the copy, whatever happens.",
+            Risk::Reversible,
+            Action::Run(stop.clone()),
+            Check::ExitSuccess,
+            "etcd may be partly stopped: the start step below still runs.",
+        ));
+    }
+    let (backup, backup_dir) = datadir_backup_command(facts, staging);
     steps.push(step(
         "Back up the etcd data directory",
         "The procedure's `etcdctl backup` (the v2 API's copy, `ETCDCTL_API=2` on etcd 3.4): a copy \
