@@ -54,6 +54,8 @@ pub fn pod_path(namespace: &str, pod: &str, volume: &WorkloadVolume) -> PodPath 
 const NOTHING_CHANGED: &str =
     "Nothing in the pod was changed; the unfinished bundle is removed by the last step.";
 
+/// The backup in its phases: the bundle prepared, each volume probed and copied out, the
+/// bundle recorded and sealed (and discarded if anything failed).
 pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
     let staging = staging_dir(&facts.out);
     let namespace = &facts.workload.namespace;
@@ -70,6 +72,36 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
         Check::Completed,
         "Choose another --out, or remove the directory named in the error.",
     )];
+    steps.extend(copy_steps(facts, &staging));
+    steps.extend(seal_steps(facts, staging));
+    Plan {
+        procedure: crate::plan::Procedure::AppDataBackup,
+        title: "Application data backup".into(),
+        summary: format!(
+            "Copies {} of {workload} in project {namespace} out of its running pod {} into the \
+             bundle {}.",
+            facts
+                .volumes
+                .iter()
+                .map(|(v, _)| format!(
+                    "{} ({})",
+                    v.mount_path,
+                    v.claim.as_deref().unwrap_or(&v.source)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            facts.pod,
+            facts.out.display()
+        ),
+        etcdctl_flags: Vec::new(),
+        steps,
+    }
+}
+
+/// Each volume's pod checked for what the copy needs, then each volume copied out.
+fn copy_steps(facts: &AppDataBackupFacts, staging: &Path) -> Vec<Step> {
+    let namespace = &facts.workload.namespace;
+    let mut steps = Vec::new();
     for (volume, _) in &facts.volumes {
         steps.push(Step::new(
             format!("Check pod {} can copy {}", facts.pod, volume.mount_path),
@@ -95,13 +127,21 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
             Risk::ReadOnly,
             Action::AppData(AppDataAction::CopyOut {
                 at: pod_path(namespace, &facts.pod, volume),
-                to: volume_dir(&staging, &volume.name),
+                to: volume_dir(staging, &volume.name),
                 expected_bytes: *expected,
             }),
             Check::Completed,
             NOTHING_CHANGED,
         ));
     }
+    steps
+}
+
+/// Where the data came from recorded, the bundle sealed, an unfinished one removed.
+fn seal_steps(facts: &AppDataBackupFacts, staging: PathBuf) -> Vec<Step> {
+    let namespace = &facts.workload.namespace;
+    let workload = facts.workload.reference.to_string();
+    let mut steps = Vec::new();
     let record = AppDataRecord {
         namespace: namespace.clone(),
         workload: workload.clone(),
@@ -151,28 +191,7 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
     );
     discard.always_run = true;
     steps.push(discard);
-    Plan {
-        procedure: crate::plan::Procedure::AppDataBackup,
-        title: "Application data backup".into(),
-        summary: format!(
-            "Copies {} of {workload} in project {namespace} out of its running pod {} into the \
-             bundle {}.",
-            facts
-                .volumes
-                .iter()
-                .map(|(v, _)| format!(
-                    "{} ({})",
-                    v.mount_path,
-                    v.claim.as_deref().unwrap_or(&v.source)
-                ))
-                .collect::<Vec<_>>()
-                .join(", "),
-            facts.pod,
-            facts.out.display()
-        ),
-        etcdctl_flags: Vec::new(),
-        steps,
-    }
+    steps
 }
 
 #[cfg(test)]
