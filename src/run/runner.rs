@@ -12,6 +12,15 @@ use crate::connection::Endpoints;
 use crate::exec::OutputStream;
 use crate::plan::{Action, Plan, Step};
 
+/// What the runner does with a step before executing it.
+enum Gate {
+    Run,
+    /// Not run (reported as skipped or not run); the plan goes on.
+    Skipped,
+    /// The plan stops here with this outcome.
+    Stop(PlanOutcome),
+}
+
 pub struct Runner {
     policy: ConfirmPolicy,
     events: mpsc::UnboundedSender<RunEvent>,
@@ -70,108 +79,12 @@ impl Runner {
     async fn run_steps(&mut self, plan: &Plan, dry_run: bool) -> PlanOutcome {
         let mut failed_at = None;
         for (index, step) in plan.steps.iter().enumerate() {
-            if let Some(at) = failed_at {
-                if !step.always_run {
-                    self.emit(RunEvent::StepFinished {
-                        index,
-                        outcome: StepOutcome::Skipped {
-                            reason: format!("not run: step {} failed", at + 1),
-                        },
-                    });
-                    continue;
-                }
+            match self.gate(index, step, failed_at).await {
+                Gate::Run => {}
+                Gate::Skipped => continue,
+                Gate::Stop(outcome) => return outcome,
             }
-            if let Action::Skip { reason } = &step.action {
-                self.emit(RunEvent::StepFinished {
-                    index,
-                    outcome: StepOutcome::Skipped {
-                        reason: reason.clone(),
-                    },
-                });
-                continue;
-            }
-            let decision = match &self.policy {
-                ConfirmPolicy::DryRun => {
-                    self.emit(RunEvent::StepFinished {
-                        index,
-                        outcome: StepOutcome::NotRun,
-                    });
-                    continue;
-                }
-                ConfirmPolicy::AssumeYes => Decision::Run,
-                ConfirmPolicy::Ask(asker) => {
-                    let (request, answer) = ConfirmRequest::new(index, step.clone());
-                    // Nobody left to ask means nobody said yes.
-                    if asker.send(request).await.is_err() {
-                        Decision::Abort
-                    } else {
-                        answer.await.unwrap_or(Decision::Abort)
-                    }
-                }
-            };
-            match decision {
-                Decision::Abort => {
-                    self.emit(RunEvent::StepFinished {
-                        index,
-                        outcome: StepOutcome::Skipped {
-                            reason: "the plan was stopped here".into(),
-                        },
-                    });
-                    return PlanOutcome::Aborted { at: index };
-                }
-                Decision::Skip if step.required => {
-                    // The steps after it are only safe because this one runs: stopping here is
-                    // the only safe way not to run it.
-                    self.emit(RunEvent::StepFinished {
-                        index,
-                        outcome: StepOutcome::Skipped {
-                            reason: "this step cannot be skipped (the steps after it rely on it): \
-                                     the plan was stopped here"
-                                .into(),
-                        },
-                    });
-                    return PlanOutcome::Aborted { at: index };
-                }
-                Decision::Skip => {
-                    self.emit(RunEvent::StepFinished {
-                        index,
-                        outcome: StepOutcome::Skipped {
-                            reason: "skipped by the engineer".into(),
-                        },
-                    });
-                    continue;
-                }
-                Decision::Run => {}
-            }
-            self.emit(RunEvent::StepStarted { index });
-            let started = Instant::now();
-            let result = self.execute(index, step).await;
-            let outcome = match &result {
-                Ok(result) => match evaluate(&step.check, result) {
-                    Ok(summary) => {
-                        self.outputs.record(&step.action, &step.check, result);
-                        StepOutcome::Succeeded { summary }
-                    }
-                    Err(error) => StepOutcome::Failed {
-                        error,
-                        next: step.if_failed.clone(),
-                    },
-                },
-                Err(error) => StepOutcome::Failed {
-                    error: error.clone(),
-                    next: step.if_failed.clone(),
-                },
-            };
-            self.record(
-                plan,
-                index,
-                step,
-                &outcome,
-                result.ok().and_then(|r| r.exit_code()),
-                started,
-            );
-            let failed = matches!(outcome, StepOutcome::Failed { .. });
-            self.emit(RunEvent::StepFinished { index, outcome });
+            let failed = self.run_step(plan, index, step).await;
             if failed && failed_at.is_none() {
                 failed_at = Some(index);
             }
@@ -181,6 +94,120 @@ impl Runner {
             None if dry_run => PlanOutcome::DryRun,
             None => PlanOutcome::Completed,
         }
+    }
+
+    /// Whether `step` runs: not after a failure unless it always runs, not when it is a skip,
+    /// and only as the confirm policy (the engineer, `--yes`, `--dry-run`) decides.
+    async fn gate(&mut self, index: usize, step: &Step, failed_at: Option<usize>) -> Gate {
+        if let Some(at) = failed_at {
+            if !step.always_run {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::Skipped {
+                        reason: format!("not run: step {} failed", at + 1),
+                    },
+                });
+                return Gate::Skipped;
+            }
+        }
+        if let Action::Skip { reason } = &step.action {
+            self.emit(RunEvent::StepFinished {
+                index,
+                outcome: StepOutcome::Skipped {
+                    reason: reason.clone(),
+                },
+            });
+            return Gate::Skipped;
+        }
+        let decision = match &self.policy {
+            ConfirmPolicy::DryRun => {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::NotRun,
+                });
+                return Gate::Skipped;
+            }
+            ConfirmPolicy::AssumeYes => Decision::Run,
+            ConfirmPolicy::Ask(asker) => {
+                let (request, answer) = ConfirmRequest::new(index, step.clone());
+                // Nobody left to ask means nobody said yes.
+                if asker.send(request).await.is_err() {
+                    Decision::Abort
+                } else {
+                    answer.await.unwrap_or(Decision::Abort)
+                }
+            }
+        };
+        match decision {
+            Decision::Abort => {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::Skipped {
+                        reason: "the plan was stopped here".into(),
+                    },
+                });
+                return Gate::Stop(PlanOutcome::Aborted { at: index });
+            }
+            Decision::Skip if step.required => {
+                // The steps after it are only safe because this one runs: stopping here is
+                // the only safe way not to run it.
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::Skipped {
+                        reason: "this step cannot be skipped (the steps after it rely on it): \
+                                 the plan was stopped here"
+                            .into(),
+                    },
+                });
+                return Gate::Stop(PlanOutcome::Aborted { at: index });
+            }
+            Decision::Skip => {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::Skipped {
+                        reason: "skipped by the engineer".into(),
+                    },
+                });
+                return Gate::Skipped;
+            }
+            Decision::Run => {}
+        }
+        Gate::Run
+    }
+
+    /// Executes the step, checks it, keeps its outputs, records and reports it; `true` when it
+    /// failed.
+    async fn run_step(&mut self, plan: &Plan, index: usize, step: &Step) -> bool {
+        self.emit(RunEvent::StepStarted { index });
+        let started = Instant::now();
+        let result = self.execute(index, step).await;
+        let outcome = match &result {
+            Ok(result) => match evaluate(&step.check, result) {
+                Ok(summary) => {
+                    self.outputs.record(&step.action, &step.check, result);
+                    StepOutcome::Succeeded { summary }
+                }
+                Err(error) => StepOutcome::Failed {
+                    error,
+                    next: step.if_failed.clone(),
+                },
+            },
+            Err(error) => StepOutcome::Failed {
+                error: error.clone(),
+                next: step.if_failed.clone(),
+            },
+        };
+        self.record(
+            plan,
+            index,
+            step,
+            &outcome,
+            result.ok().and_then(|r| r.exit_code()),
+            started,
+        );
+        let failed = matches!(outcome, StepOutcome::Failed { .. });
+        self.emit(RunEvent::StepFinished { index, outcome });
+        failed
     }
 
     async fn execute(&mut self, index: usize, step: &Step) -> Result<ActionResult, String> {
