@@ -1,5 +1,5 @@
-//! A small certificate authority in the shape of `/etc/etcd/ca`: the sandbox's own, and the
-//! same code signs certificates for a new etcd host with a real cluster's CA.
+//! A small certificate authority in the shape of `/etc/etcd/ca`: it signs certificates for a
+//! new etcd host with a real cluster's CA (and `lifeboat-sandbox` makes its own with it).
 
 use std::path::{Path, PathBuf};
 

@@ -199,8 +199,8 @@ fn host_section(out: &mut String, report: &HealthReport) {
                 status,
             } => format!("  container {name} ({image}): {status}"),
             EtcdRuntime::Process { name, pid, running } => match (pid, running) {
-                (Some(pid), true) => format!("  sandbox process {name} (pid {pid}): running"),
-                _ => format!("  sandbox process {name}: stopped"),
+                (Some(pid), true) => format!("  process {name} (pid {pid}): running"),
+                _ => format!("  process {name}: stopped"),
             },
         };
         line(out, text);

@@ -105,7 +105,7 @@ pub struct JoinManifest {
     /// The directory the surviving host's etcd.conf paths point into; `member join` points them
     /// at its own configuration directory instead.
     pub conf_dir: PathBuf,
-    /// Members removed by the replacement, dropped from a sandbox's member list on join.
+    /// Members removed by the replacement, dropped from a process cluster's list on join.
     pub replaces: Vec<String>,
     /// The bundle holds `data/`, a copy of the data directory for the new member.
     pub with_data: bool,
