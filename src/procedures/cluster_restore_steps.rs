@@ -216,6 +216,17 @@ pub(super) fn data_steps(
         Action::Run(restore_command(facts, member)),
         way_back,
     ));
+    permission_steps(facts, member, way_back, steps);
+}
+
+/// The restored files given the SELinux labels and the owner etcd expects.
+fn permission_steps(
+    facts: &ClusterRestoreFacts,
+    member: &RestoreMember,
+    way_back: &str,
+    steps: &mut Vec<Step>,
+) {
+    let dir = &member.data_dir;
     steps.push(match (&facts.selinux, &member.keep_as) {
         (Ok(chcon), Some(kept)) => step(
             "Restore the SELinux labels",
