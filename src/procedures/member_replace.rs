@@ -299,15 +299,7 @@ fn files_steps(
 ) -> Result<Vec<Step>, String> {
     let failed = &facts.failed;
     let bundle = facts.bundle();
-    let conf = render_new_member_conf(
-        &facts.template,
-        &facts.members,
-        &[failed.id],
-        &facts.new_name,
-        &facts.new_host,
-        facts.client_port,
-        facts.peer_port,
-    );
+    let conf = new_member_conf(facts);
     let manifest_json = serde_json::to_string_pretty(&join_manifest(facts, path))
         .map_err(|e| format!("writing the join manifest: {e}"))?;
     Ok(vec![
@@ -374,6 +366,19 @@ fn files_steps(
             "Nothing was changed on the cluster.",
         ),
     ])
+}
+
+/// The new host's etcd.conf: the survivor's, with the new member in and the failed one out.
+fn new_member_conf(facts: &MemberReplaceFacts) -> EtcdConf {
+    render_new_member_conf(
+        &facts.template,
+        &facts.members,
+        &[facts.failed.id],
+        &facts.new_name,
+        &facts.new_host,
+        facts.client_port,
+        facts.peer_port,
+    )
 }
 
 /// What `member join` reads on the new host.
