@@ -7,6 +7,7 @@
 mod appdata;
 mod command;
 mod etcd;
+pub(crate) mod etcd_checks;
 mod files;
 mod kube;
 
