@@ -10,6 +10,11 @@ use crate::run::{native, native_files, restore};
 
 /// The command an engineer would type for `action`, or `None` when it is not of this domain.
 pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
+    describe_archive(action).or_else(|| describe_host_file(action))
+}
+
+/// Bundles and archives: assembled, packed, unpacked, sealed, verified.
+fn describe_archive(action: &Action) -> Option<String> {
     Some(match action {
         Action::PrepareBundle { staging, .. } => {
             format!("mkdir {}", shell_join([staging.display().to_string()]))
@@ -36,6 +41,37 @@ pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
                 shell_join([staging.display().to_string()])
             )
         }
+        Action::PackDirectory { dir, to } => format!(
+            "tar -czf {} -C {} .   (native; archive mode 600)",
+            shell_join([to.display().to_string()]),
+            shell_join([dir.display().to_string()])
+        ),
+        Action::ExtractBundle { bundle, into } => format!(
+            "tar -xzf {} -C {} --overwrite   (native; refuses entries that would land outside)",
+            shell_join([bundle.display().to_string()]),
+            shell_join([into.display().to_string()])
+        ),
+        Action::VerifyBundle { bundle } => {
+            format!("lifeboat verify {}", shell_join([path_arg(bundle)]))
+        }
+        Action::RestoreArchive {
+            archive,
+            into,
+            keep_old,
+        } => format!(
+            "cd {} && tar cf {} <files it overwrites> && tar xpf {}   (native; entries outside {} refused)",
+            shell_join([path_arg(into)]),
+            shell_join([path_arg(keep_old)]),
+            shell_join([path_arg(archive)]),
+            into.display()
+        ),
+        _ => return None,
+    })
+}
+
+/// Single files and directories on the host: written, moved aside, removed, certificates.
+fn describe_host_file(action: &Action) -> Option<String> {
+    Some(match action {
         Action::WriteFile {
             path,
             contents,
@@ -51,33 +87,9 @@ pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
             sans,
             out_dir,
         } => openssl_equivalent(ca_dir, common_name, sans, out_dir),
-        Action::PackDirectory { dir, to } => format!(
-            "tar -czf {} -C {} .   (native; archive mode 600)",
-            shell_join([to.display().to_string()]),
-            shell_join([dir.display().to_string()])
-        ),
-        Action::ExtractBundle { bundle, into } => format!(
-            "tar -xzf {} -C {} --overwrite   (native; refuses entries that would land outside)",
-            shell_join([bundle.display().to_string()]),
-            shell_join([into.display().to_string()])
-        ),
         Action::RemoveDir { path } => {
             format!("rm -rf {}", shell_join([path.display().to_string()]))
         }
-        Action::VerifyBundle { bundle } => {
-            format!("lifeboat verify {}", shell_join([path_arg(bundle)]))
-        }
-        Action::RestoreArchive {
-            archive,
-            into,
-            keep_old,
-        } => format!(
-            "cd {} && tar cf {} <files it overwrites> && tar xpf {}   (native; entries outside {} refused)",
-            shell_join([path_arg(into)]),
-            shell_join([path_arg(keep_old)]),
-            shell_join([path_arg(archive)]),
-            into.display()
-        ),
         Action::MoveAside { from, to } => format!(
             "mv {} {}   (native rename; refuses to overwrite)",
             shell_join([path_arg(from)]),
