@@ -1,5 +1,5 @@
-//! A small certificate authority in the shape of `/etc/etcd/ca`: the sandbox's own, and the
-//! same code signs certificates for a new etcd host with a real cluster's CA.
+//! A small certificate authority in the shape of `/etc/etcd/ca`: it signs certificates for a
+//! new etcd host with a real cluster's CA (and `lifeboat-sandbox` makes its own with it).
 
 use std::path::{Path, PathBuf};
 
@@ -146,68 +146,4 @@ fn set_validity(params: &mut CertificateParams, days: i64) {
     };
     params.not_before = date(-1);
     params.not_after = date(days);
-}
-
-/// The procedure's `openssl req` / `openssl ca` commands that do what
-/// [`CertificateAuthority::issue`] does natively for a new host's server and peer certificates,
-/// shown so the engineer can see the equivalence.
-pub fn openssl_equivalent(
-    ca_dir: &Path,
-    common_name: &str,
-    sans: &[String],
-    out_dir: &Path,
-) -> String {
-    let config = ca_dir.join("openssl.cnf").display().to_string();
-    let prefix = |file: &str| out_dir.join(file).display().to_string();
-    let mut commands = Vec::new();
-    for (kind, extension) in [("server", "etcd_v3_ca_server"), ("peer", "etcd_v3_ca_peer")] {
-        commands.push(crate::plan::shell_join([
-            "openssl".to_string(),
-            "req".into(),
-            "-new".into(),
-            "-keyout".into(),
-            prefix(&format!("{kind}.key")),
-            "-config".into(),
-            config.clone(),
-            "-out".into(),
-            prefix(&format!("{kind}.csr")),
-            "-reqexts".into(),
-            "etcd_v3_req".into(),
-            "-batch".into(),
-            "-nodes".into(),
-            "-subj".into(),
-            format!("/CN={common_name}"),
-        ]));
-        commands.push(crate::plan::shell_join([
-            "openssl".to_string(),
-            "ca".into(),
-            "-name".into(),
-            "etcd_ca".into(),
-            "-config".into(),
-            config.clone(),
-            "-out".into(),
-            prefix(&format!("{kind}.crt")),
-            "-in".into(),
-            prefix(&format!("{kind}.csr")),
-            "-extensions".into(),
-            extension.into(),
-            "-batch".into(),
-        ]));
-    }
-    commands.push(crate::plan::shell_join([
-        "cp".to_string(),
-        ca_dir.join("ca.crt").display().to_string(),
-        out_dir.display().to_string(),
-    ]));
-    format!(
-        "{}   (native, rcgen; SAN={}; openssl equivalent)",
-        commands.join(" && "),
-        sans.iter()
-            .map(|san| match san.parse::<std::net::IpAddr>() {
-                Ok(_) => format!("IP:{san}"),
-                Err(_) => format!("DNS:{san}"),
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    )
 }

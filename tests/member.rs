@@ -8,6 +8,10 @@ use std::path::Path;
 
 use common::{Sandbox, free_port_pair, have, path, text};
 
+#[path = "member/docker_hosts.rs"]
+mod docker_hosts;
+use docker_hosts::*;
+
 /// Keys the replaced member must serve afterwards.
 const KEYS: [(&str, &str); 4] = [
     ("/registry/namespaces/default", "ns"),
@@ -348,23 +352,6 @@ impl Drop for Network {
     }
 }
 
-fn docker(args: &[&str]) -> std::process::Output {
-    std::process::Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs")
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    let output = docker(args);
-    assert!(
-        output.status.success(),
-        "docker {args:?}: {}",
-        text(&output)
-    );
-    text(&output)
-}
-
 /// A user-defined network on a free /24, so every container gets the address we give it.
 fn network(name: &str) -> (Network, String) {
     for third in (std::process::id() % 200 + 20)..250 {
@@ -381,63 +368,6 @@ fn network(name: &str) -> (Network, String) {
         }
     }
     panic!("no free subnet for the drill's network");
-}
-
-/// `/etc/etcd` of one etcd host as an OpenShift 3 install lays it out: certificates for its
-/// address, the CA (with its key, as on the first etcd host), and etcd.conf.
-fn etc_etcd(
-    dir: &Path,
-    ca: &lifeboat::pki::CertificateAuthority,
-    name: &str,
-    ip: &str,
-    initial_cluster: &str,
-) {
-    use lifeboat::pki::CertUse;
-    std::fs::create_dir_all(dir).expect("mkdir");
-    let sans = [ip.to_string()];
-    ca.issue(name, &sans, CertUse::Server)
-        .expect("server cert")
-        .write(dir, "server")
-        .expect("writes");
-    ca.issue(name, &sans, CertUse::Peer)
-        .expect("peer cert")
-        .write(dir, "peer")
-        .expect("writes");
-    std::fs::write(dir.join("ca.crt"), ca.cert_pem()).expect("writes");
-    ca.save(&dir.join("ca")).expect("CA dir");
-    let conf = format!(
-        "# [member]\nETCD_NAME={name}\nETCD_DATA_DIR=/var/lib/etcd\n\
-         ETCD_LISTEN_PEER_URLS=https://{ip}:2380\nETCD_LISTEN_CLIENT_URLS=https://{ip}:2379\n\
-         #[cluster]\nETCD_INITIAL_ADVERTISE_PEER_URLS=https://{ip}:2380\n\
-         ETCD_INITIAL_CLUSTER={initial_cluster}\nETCD_INITIAL_CLUSTER_STATE=new\n\
-         ETCD_INITIAL_CLUSTER_TOKEN=etcd-cluster-1\nETCD_ADVERTISE_CLIENT_URLS=https://{ip}:2379\n\
-         #[security]\nETCD_TRUSTED_CA_FILE=/etc/etcd/ca.crt\nETCD_CLIENT_CERT_AUTH=true\n\
-         ETCD_CERT_FILE=/etc/etcd/server.crt\nETCD_KEY_FILE=/etc/etcd/server.key\n\
-         ETCD_PEER_TRUSTED_CA_FILE=/etc/etcd/ca.crt\nETCD_PEER_CLIENT_CERT_AUTH=true\n\
-         ETCD_PEER_CERT_FILE=/etc/etcd/peer.crt\nETCD_PEER_KEY_FILE=/etc/etcd/peer.key\n"
-    );
-    std::fs::write(dir.join("etcd.conf"), conf).expect("writes");
-}
-
-/// Puts the lifeboat binary (with its shared libraries) on a container.
-fn install_lifeboat(container: &str) {
-    use std::io::Write;
-    let tar = lifeboat_sandbox::binary_tar(Path::new(env!("CARGO_BIN_EXE_lifeboat")))
-        .expect("lifeboat and its libraries");
-    let mut copy = std::process::Command::new("docker")
-        .args(["cp", "-", &format!("{container}:/")])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("docker cp runs");
-    copy.stdin
-        .take()
-        .expect("stdin")
-        .write_all(&tar)
-        .expect("sends the archive");
-    let copied = copy.wait_with_output().expect("docker cp ends");
-    assert!(copied.status.success(), "{}", text(&copied));
 }
 
 #[test]
@@ -640,167 +570,8 @@ fn a_lost_host_is_replaced_across_hosts_on_a_docker_network() {
     }
 }
 
-mod wizard_screens {
-    //! The member wizards as a person sees them, on ratatui's TestBackend.
-
-    use lifeboat::connection::{ConnectionSettings, Endpoints, Source};
-    use lifeboat::etcd::MemberInfo;
-    use lifeboat::facts::EtcdConf;
-    use lifeboat::plan::Plan;
-    use lifeboat::procedures::{
-        Firewall, JoinManifest, JoinPath, JoinStart, MemberJoinFacts, MemberReplaceFacts, NewHost,
-        plan_member_join, plan_member_replace,
-    };
-    use lifeboat::run::{ConfirmRequest, RunEvent, StepOutcome};
-    use lifeboat::tui::{App, Msg, update, view};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-
-    fn member(i: u64) -> MemberInfo {
-        MemberInfo {
-            id: 0x1000 + i,
-            name: format!("etcd-{i}"),
-            peer_urls: vec![format!("https://10.0.0.{i}:2380")],
-            client_urls: vec![format!("https://10.0.0.{i}:2379")],
-            is_learner: false,
-        }
-    }
-
-    fn connection() -> ConnectionSettings {
-        ConnectionSettings {
-            target: Endpoints {
-                endpoints: vec!["https://10.0.0.1:2379".into()],
-                cacert: Some("/etc/etcd/ca.crt".into()),
-                cert: Some("/etc/etcd/peer.crt".into()),
-                key: Some("/etc/etcd/peer.key".into()),
-            },
-            source: Source::EtcdConf("/etc/etcd/etcd.conf".into()),
-        }
-    }
-
-    fn render(app: &App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(130, 40)).expect("test terminal");
-        terminal
-            .draw(|frame| view::draw(frame, app))
-            .expect("draws");
-        let buffer = terminal.backend().buffer();
-        let width = usize::from(buffer.area.width);
-        buffer
-            .content
-            .chunks(width)
-            .map(|row| {
-                row.iter()
-                    .map(|c| c.symbol())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    fn wizard(plan: Plan) -> App {
-        let at = jiff::Timestamp::from_second(1_790_000_000).expect("time");
-        let mut app = App::new(Some(connection()), at);
-        update(&mut app, Msg::PlanReady(plan));
-        app
-    }
-
-    #[test]
-    fn replace_wizard_asks_before_removing_the_failed_member() {
-        let plan = plan_member_replace(&MemberReplaceFacts {
-            connection: connection(),
-            members: (1..=3).map(member).collect(),
-            healthy: vec![0x1001, 0x1002],
-            db_size: 24 * 1000 * 1000,
-            failed: member(3),
-            new_name: "etcd-4".into(),
-            new_host: NewHost::parse("10.0.0.14").expect("ip"),
-            client_port: 2379,
-            peer_port: 2380,
-            out: "/root/join".into(),
-            ca_dir: "/etc/etcd/ca".into(),
-            template: EtcdConf::parse("ETCD_NAME=etcd-1\n"),
-            template_path: "/etc/etcd/etcd.conf".into(),
-            learner_threshold: 700_000_000,
-            datadir_backup: None,
-        })
-        .expect("plans");
-        let mut app = wizard(plan.clone());
-        // Everything up to the packed bundle runs before the cluster is changed.
-        for index in 0..6 {
-            update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
-            update(
-                &mut app,
-                Msg::Run(RunEvent::StepFinished {
-                    index,
-                    outcome: StepOutcome::Succeeded {
-                        summary: "done".into(),
-                    },
-                }),
-            );
-        }
-        let (request, _answer) = ConfirmRequest::new(6, plan.steps[6].clone());
-        update(&mut app, Msg::Confirm(Box::new(request)));
-        let frame = render(&app);
-        assert!(
-            frame.contains("Run step 7 \"Remove the failed member etcd-3\" (destructive)?"),
-            "{frame}"
-        );
-        assert!(frame.contains("member remove 1003"), "{frame}");
-        insta::assert_snapshot!(frame);
-    }
-
-    #[test]
-    fn join_wizard_shows_the_catch_up_gauge() {
-        let plan = plan_member_join(&MemberJoinFacts {
-            bundle: "/etc/etcd/etcd-4.tgz".into(),
-            manifest: JoinManifest {
-                format: 1,
-                name: "etcd-4".into(),
-                client_url: "https://10.0.0.14:2379".into(),
-                peer_url: "https://10.0.0.14:2380".into(),
-                cluster_client_urls: vec![
-                    "https://10.0.0.1:2379".into(),
-                    "https://10.0.0.2:2379".into(),
-                ],
-                path: JoinPath::Learner,
-                conf_dir: "/etc/etcd".into(),
-                replaces: vec!["etcd-3".into()],
-                with_data: false,
-            },
-            conf: EtcdConf::parse("ETCD_NAME=etcd-4\nETCD_DATA_DIR=/var/lib/etcd\n"),
-            etc_dir: "/etc/etcd".into(),
-            data_dir_override: None,
-            start: JoinStart::Systemd,
-            firewall: Firewall::NotInstalled,
-            stale_member_dir: false,
-            etcd_user: true,
-            wait_timeout_secs: 300,
-        });
-        let wait = plan
-            .steps
-            .iter()
-            .position(|s| s.title.starts_with("Wait until"))
-            .expect("wait step");
-        let mut app = wizard(plan);
-        update(&mut app, Msg::Run(RunEvent::StepStarted { index: wait }));
-        update(
-            &mut app,
-            Msg::Run(RunEvent::CatchUp {
-                index: wait,
-                applied: 9_120,
-                leader: 12_160,
-            }),
-        );
-        let frame = render(&app);
-        assert!(
-            frame.contains("applied raft index 9120 of the leader's 12160 (75%)"),
-            "{frame}"
-        );
-        insta::assert_snapshot!(frame);
-    }
-}
+#[path = "member/wizard_screens.rs"]
+mod wizard_screens;
 
 #[test]
 fn promote_refuses_a_member_that_already_votes() {

@@ -11,10 +11,59 @@ use crate::fsutil::{sync_dir, write_atomically};
 pub const MANIFEST: &str = "manifest.json";
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Which kind of bundle a manifest describes, compared as a type rather than as text.
+/// Serialized as its kebab-case name, as manifests always have; a kind this version does not
+/// know (a newer lifeboat's) is kept as it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BundleKind {
+    ClusterBackup,
+    ProjectExport,
+    AppData,
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Default for BundleKind {
+    /// An identity not filled in yet has no kind, as the empty string it used to be.
+    fn default() -> Self {
+        BundleKind::Other(String::new())
+    }
+}
+
+impl BundleKind {
+    pub fn name(&self) -> &str {
+        match self {
+            BundleKind::ClusterBackup => "cluster-backup",
+            BundleKind::ProjectExport => "project-export",
+            BundleKind::AppData => "app-data",
+            BundleKind::Other(name) => name,
+        }
+    }
+}
+
+impl From<&str> for BundleKind {
+    /// A kind by its manifest name; names this version does not know are kept as written.
+    fn from(name: &str) -> Self {
+        match name {
+            "cluster-backup" => BundleKind::ClusterBackup,
+            "project-export" => BundleKind::ProjectExport,
+            "app-data" => BundleKind::AppData,
+            other => BundleKind::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for BundleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What the cluster looked like when the backup was planned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleIdentity {
-    pub kind: String,
+    pub kind: BundleKind,
     pub method: String,
     pub host: String,
     pub cluster_id: String,
@@ -241,4 +290,25 @@ pub fn seal_with(
         sync_dir(parent)?;
     }
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_kind_is_written_by_name_and_an_unknown_one_is_kept() {
+        assert_eq!(
+            serde_json::to_string(&BundleKind::ClusterBackup).expect("serializes"),
+            "\"cluster-backup\""
+        );
+        let read: BundleKind = serde_json::from_str("\"app-data\"").expect("parses");
+        assert_eq!(read, BundleKind::AppData);
+        let newer: BundleKind = serde_json::from_str("\"vm-image\"").expect("parses");
+        assert_eq!(newer, BundleKind::Other("vm-image".into()));
+        assert_eq!(
+            serde_json::to_string(&newer).expect("serializes"),
+            "\"vm-image\""
+        );
+    }
 }

@@ -12,8 +12,8 @@ mod verify;
 
 pub use archive::{check_entries, extract_safely, read_member, write_archive, write_tgz};
 pub use manifest::{
-    BundleIdentity, FileEntry, MANIFEST, Manifest, SealExtras, SnapshotStats, seal, seal_with,
-    sha256_file, staging_dir,
+    BundleIdentity, BundleKind, FileEntry, MANIFEST, Manifest, SealExtras, SnapshotStats, seal,
+    seal_with, sha256_file, staging_dir,
 };
 pub use project::{ExportFile, PROJECT_FILES, ProjectContents};
 pub use verify::{VerifyError, verify};

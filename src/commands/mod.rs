@@ -28,7 +28,15 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let connection = require_connection(&cli.connection)?;
             let plan = build_plan(procedure, connection, &placement).await?;
-            print!("{}", crate::plan::render_runbook(&plan));
+            // A runbook is for change review: a malformed plan is a bug to report, not to print.
+            if let Err(defects) = plan.validate() {
+                let list: Vec<String> = defects.iter().map(ToString::to_string).collect();
+                return Err(eyre!(
+                    "lifeboat made a malformed plan (please report this):\n  {}",
+                    list.join("\n  ")
+                ));
+            }
+            print!("{}", crate::present::render_runbook(&plan));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Run {

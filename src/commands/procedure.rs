@@ -204,21 +204,7 @@ fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
             progress.show_items(*done, *total)
         }
         RunEvent::Progress { done, total, .. } => progress.show(*done, *total),
-        RunEvent::Object { outcome, .. } => println!(
-            "  {} {:<22} {} {}{}",
-            match outcome.result {
-                crate::kube::ObjectResult::Failed { .. } => "✗",
-                crate::kube::ObjectResult::Expected { .. } => "○",
-                _ => "✓",
-            },
-            outcome.result.label(),
-            outcome.kind,
-            outcome.name,
-            match outcome.result.detail() {
-                "" => String::new(),
-                detail => format!(": {detail}"),
-            }
-        ),
+        RunEvent::Object { outcome, .. } => print_object(outcome),
         RunEvent::CatchUp {
             applied, leader, ..
         } => progress.show_catch_up(*applied, *leader),
@@ -251,37 +237,59 @@ fn print_event(plan: &Plan, event: &RunEvent, progress: &mut ProgressPrinter) {
             OutputStream::Stdout => println!("  │ {line}"),
             OutputStream::Stderr => println!("  ! {line}"),
         },
-        RunEvent::StepFinished { index, outcome } => {
-            let title = plan.steps.get(*index).map_or("", |s| s.title.as_str());
-            match outcome {
-                StepOutcome::Succeeded { summary } => println!("  ✓ {summary}"),
-                StepOutcome::Failed { error, next } => {
-                    println!("  ✗ {title} failed: {error}");
-                    println!("  What now: {next}");
-                }
-                StepOutcome::Skipped { reason } => {
-                    println!("\n○ {}/{} {title}: {reason}", index + 1, plan.steps.len())
-                }
-                StepOutcome::NotRun => {
-                    if let Some(step) = plan.steps.get(*index) {
-                        println!(
-                            "\n· {}/{} {} [{}] would run:",
-                            index + 1,
-                            plan.steps.len(),
-                            step.title,
-                            step.risk.label()
-                        );
-                        println!("  $ {}", command_line(plan, &step.action));
-                    }
-                }
-            }
-        }
+        RunEvent::StepFinished { index, outcome } => print_step_finished(plan, *index, outcome),
         RunEvent::PlanFinished { outcome } => match outcome {
             PlanOutcome::Completed => println!("\nAll steps done."),
             PlanOutcome::DryRun => println!("\nDry run: nothing was executed."),
             PlanOutcome::Aborted { at } => println!("\nStopped before step {}.", at + 1),
             PlanOutcome::Failed { at } => println!("\nStopped: step {} failed.", at + 1),
         },
+    }
+}
+
+/// One object of a project restore: created, expected to fail, or failed.
+fn print_object(outcome: &crate::kube::ObjectOutcome) {
+    println!(
+        "  {} {:<22} {} {}{}",
+        match outcome.result {
+            crate::kube::ObjectResult::Failed { .. } => "✗",
+            crate::kube::ObjectResult::Expected { .. } => "○",
+            _ => "✓",
+        },
+        outcome.result.label(),
+        outcome.kind,
+        outcome.name,
+        match outcome.result.detail() {
+            "" => String::new(),
+            detail => format!(": {detail}"),
+        }
+    );
+}
+
+/// How a step ended; a dry run shows the command it would have run.
+fn print_step_finished(plan: &Plan, index: usize, outcome: &StepOutcome) {
+    let title = plan.steps.get(index).map_or("", |s| s.title.as_str());
+    match outcome {
+        StepOutcome::Succeeded { summary } => println!("  ✓ {summary}"),
+        StepOutcome::Failed { error, next } => {
+            println!("  ✗ {title} failed: {error}");
+            println!("  What now: {next}");
+        }
+        StepOutcome::Skipped { reason } => {
+            println!("\n○ {}/{} {title}: {reason}", index + 1, plan.steps.len())
+        }
+        StepOutcome::NotRun => {
+            if let Some(step) = plan.steps.get(index) {
+                println!(
+                    "\n· {}/{} {} [{}] would run:",
+                    index + 1,
+                    plan.steps.len(),
+                    step.title,
+                    step.risk.label()
+                );
+                println!("  $ {}", command_line(plan, &step.action));
+            }
+        }
     }
 }
 

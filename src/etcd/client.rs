@@ -33,6 +33,11 @@ pub enum EtcdError {
     Unhandled(String),
     #[error("{endpoints}: {detail}")]
     Unreachable { endpoints: String, detail: String },
+    /// etcd refused a membership change because its members have not been connected to each
+    /// other long enough (its strict reconfiguration check): it passes by itself, so callers
+    /// wait and try again.
+    #[error("{endpoints}: {detail}")]
+    UnhealthyCluster { endpoints: String, detail: String },
     #[error("{endpoints}: no answer within {}s", .timeout.as_secs())]
     Timeout {
         endpoints: String,
@@ -49,7 +54,9 @@ impl EtcdError {
             {
                 "the TLS handshake failed: check that --cacert signed the server's certificate and that --cert/--key are a client certificate it trusts"
             }
-            EtcdError::Unreachable { .. } | EtcdError::Timeout { .. } => {
+            EtcdError::Unreachable { .. }
+            | EtcdError::UnhealthyCluster { .. }
+            | EtcdError::Timeout { .. } => {
                 "check the endpoint address and that etcd runs there (`systemctl status etcd`, `docker ps`, or `lifeboat-sandbox status` for a rehearsal cluster)"
             }
             _ => {
@@ -116,10 +123,15 @@ pub(crate) async fn call<T>(
 ) -> Result<T, EtcdError> {
     match tokio::time::timeout(CALL_TIMEOUT, future).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(EtcdError::Unreachable {
-            endpoints: endpoints.to_string(),
-            detail: describe(&error),
-        }),
+        Ok(Err(error)) => {
+            let (endpoints, detail) = (endpoints.to_string(), describe(&error));
+            // The server's own words (etcdserver.ErrUnhealthy), turned into a type once here.
+            Err(if detail.contains("unhealthy cluster") {
+                EtcdError::UnhealthyCluster { endpoints, detail }
+            } else {
+                EtcdError::Unreachable { endpoints, detail }
+            })
+        }
         Err(_) => Err(EtcdError::Timeout {
             endpoints: endpoints.to_string(),
             timeout: CALL_TIMEOUT,

@@ -24,8 +24,8 @@ pub enum EtcdRuntime {
         image: String,
         status: String,
     },
-    /// A sandbox member process.
-    /// `pid` is `None` once the sandbox stopped it.
+    /// A member run as a plain process by a supervisor (a process cluster, such as the sandbox).
+    /// `pid` is `None` once its supervisor stopped it.
     Process {
         name: String,
         pid: Option<u32>,
@@ -103,8 +103,8 @@ async fn running_containers() -> Vec<super::docker_api::RunningContainer> {
         .collect()
 }
 
-/// The systemd unit and any etcd containers. Sandbox members are added by the caller, who
-/// knows the sandbox.
+/// The systemd unit and any etcd containers. Members of a process cluster are added by the
+/// caller, who has its file (`LIFEBOAT_PROCESS_CLUSTER`).
 pub async fn discover_runtimes() -> Vec<EtcdRuntime> {
     let mut runtimes = Vec::new();
     if which::which("systemctl").is_ok() {

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{MANIFEST, Manifest};
+use crate::bundle::{BundleKind, MANIFEST, Manifest};
 
 /// A manifest is small; anything larger is not one of ours and is not read whole.
 const MANIFEST_LIMIT: u64 = 4 << 20;
@@ -17,7 +17,7 @@ pub struct FoundBundle {
 }
 
 impl FoundBundle {
-    pub fn kind(&self) -> &str {
+    pub fn kind(&self) -> &BundleKind {
         &self.manifest.identity.kind
     }
 
@@ -79,7 +79,7 @@ fn subdirectories(dir: &Path) -> Vec<PathBuf> {
 pub fn cluster_backups(dir: &Path) -> Vec<FoundBundle> {
     scan(dir)
         .into_iter()
-        .filter(|b| b.kind() == "cluster-backup")
+        .filter(|b| *b.kind() == BundleKind::ClusterBackup)
         .collect()
 }
 

@@ -78,11 +78,11 @@ fn verified_bundle(path: &Path) -> Result<(PathBuf, Manifest)> {
             bundle.display()
         )
     })?;
-    if manifest.identity.kind != "cluster-backup" {
+    if manifest.identity.kind != crate::bundle::BundleKind::ClusterBackup {
         bail!(
             "{} is a {:?} bundle, not a cluster backup made by `lifeboat backup cluster`",
             bundle.display(),
-            manifest.identity.kind
+            manifest.identity.kind.name()
         );
     }
     Ok((bundle, manifest))

@@ -48,6 +48,16 @@ pub async fn plan_with(
             }
             super::cluster_restore::plan(connection, &request).await?
         }
+        Procedure::MemberReplace
+        | Procedure::MemberJoin
+        | Procedure::MemberPromote
+        | Procedure::AppDataBackup
+        | Procedure::AppDataRestore => {
+            // Not offered by the menu or `lifeboat plan`: they take choices no default gives.
+            return Err(eyre!(
+                "{procedure} takes its choices as flags: see `lifeboat --help` for its command"
+            ));
+        }
         Procedure::ProjectExport => super::project::plan_export_everything().await?,
         Procedure::ProjectRestore => {
             let backups = crate::paths::backups_dir()?;

@@ -5,7 +5,7 @@
 pub async fn connect() -> Result<(kube::Client, String), String> {
     let config = kube::Config::infer().await.map_err(|e| {
         format!(
-            "no usable kubeconfig ({e}); set KUBECONFIG (`eval \"$(lifeboat sandbox env)\"` for the sandbox) \
+            "no usable kubeconfig ({e}); set KUBECONFIG (`eval \"$(lifeboat-sandbox env)\"` for the sandbox) \
              or log in with `oc login`"
         )
     })?;

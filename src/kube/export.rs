@@ -156,7 +156,7 @@ async fn export_into(
         secrets_included: request.secrets,
     };
     let identity = BundleIdentity {
-        kind: "project-export".into(),
+        kind: crate::bundle::BundleKind::ProjectExport,
         method: "api".into(),
         host: nix::unistd::gethostname()
             .ok()

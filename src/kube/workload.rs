@@ -116,7 +116,7 @@ pub struct Workload {
 pub async fn client() -> Result<kube::Client, String> {
     kube::Client::try_default().await.map_err(|e| {
         format!(
-            "cannot reach the Kubernetes API: {e}\n  Set KUBECONFIG (for the sandbox: eval \"$(lifeboat sandbox env)\") or log in with `oc login`."
+            "cannot reach the Kubernetes API: {e}\n  Set KUBECONFIG (for the sandbox: eval \"$(lifeboat-sandbox env)\") or log in with `oc login`."
         )
     })
 }

@@ -24,6 +24,27 @@ pub struct CommandSpec {
     /// forever (a lock held by a running etcd).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// Arguments that take a value an earlier step produces, by position in `argv`: the argv
+    /// shows the value's placeholder until the runner fills it from that step's typed output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fills: Vec<(usize, StepValue)>,
+}
+
+/// A value one step produces for a later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepValue {
+    /// The ID etcd gave the member an earlier `MemberAdd` added, in hex as etcdctl prints it.
+    NewMemberId,
+}
+
+impl StepValue {
+    /// How the value reads in a plan that has not run: the procedure's own shell variable.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            StepValue::NewMemberId => "${NODE_ID}",
+        }
+    }
 }
 
 impl CommandSpec {
@@ -37,7 +58,22 @@ impl CommandSpec {
             argv: argv.into_iter().map(Into::into).collect(),
             env: Vec::new(),
             timeout_secs: None,
+            fills: Vec::new(),
         }
+    }
+
+    /// Marks every argument that is `value`'s placeholder as filled from it when the step runs.
+    pub fn filled_from(mut self, value: StepValue) -> Self {
+        let positions: Vec<usize> = self
+            .argv
+            .iter()
+            .enumerate()
+            .filter(|(_, arg)| *arg == value.placeholder())
+            .map(|(at, _)| at)
+            .collect();
+        self.fills
+            .extend(positions.into_iter().map(|at| (at, value)));
+        self
     }
 
     pub fn on(mut self, target: Target) -> Self {
@@ -77,8 +113,8 @@ pub enum EtcdCall {
         id: u64,
         name: String,
     },
-    /// `member add`, as a non-voting learner when `learner`. The new member's ID is remembered
-    /// for later steps as `${NODE_ID}`.
+    /// `member add`, as a non-voting learner when `learner`. The new member's ID is a typed
+    /// output later steps take ([`StepValue::NewMemberId`]).
     MemberAdd {
         name: String,
         peer_urls: Vec<String>,
@@ -131,7 +167,9 @@ impl EtcdCall {
                 argv.insert(0, format!("--endpoints={client_url}"));
                 argv
             }
-            EtcdCall::MemberPromote { .. } => words(&["member", "promote", "${NODE_ID}"]),
+            EtcdCall::MemberPromote { .. } => {
+                words(&["member", "promote", StepValue::NewMemberId.placeholder()])
+            }
         }
     }
 }
@@ -144,6 +182,22 @@ pub enum EtcdStart {
     /// A detached etcd process with the configuration file's assignments as its environment,
     /// as systemd's unit would start it (hosts and containers without systemd).
     Process { conf: PathBuf, log: PathBuf },
+}
+
+/// The domains actions are grouped in; each domain's description and execution live together
+/// in `run::actions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Native etcd calls: membership, status, snapshots, waits.
+    Etcd,
+    /// Files and archives: bundles, certificates, configuration, data directories.
+    Files,
+    /// Commands through an executor, detached processes, and manual or skipped steps.
+    Command,
+    /// Project export and restore over the Kubernetes API.
+    Kube,
+    /// Application data copied through a pod's exec stream.
+    AppData,
 }
 
 /// What a step does. Every variant is data, so a plan can be printed, diffed and tested
@@ -338,6 +392,39 @@ impl Check {
             Check::SnapshotHash => "etcd's trailing SHA-256 matches the snapshot's data",
             Check::SnapshotStatus => "a revision and the keys are read back from the file",
             Check::QuorumHolds => "a majority of the voting members answers",
+        }
+    }
+}
+
+impl Action {
+    /// The domain that describes and executes this action.
+    pub fn domain(&self) -> Domain {
+        match self {
+            Action::Etcd(_)
+            | Action::EtcdSnapshot { .. }
+            | Action::WaitForEtcd { .. }
+            | Action::CompareWithBundle { .. }
+            | Action::ReadSnapshotBack { .. } => Domain::Etcd,
+            Action::PrepareBundle { .. }
+            | Action::Archive { .. }
+            | Action::SealBundle { .. }
+            | Action::DiscardStaging { .. }
+            | Action::WriteFile { .. }
+            | Action::IssueCertificates { .. }
+            | Action::PackDirectory { .. }
+            | Action::ExtractBundle { .. }
+            | Action::RemoveDir { .. }
+            | Action::VerifyBundle { .. }
+            | Action::RestoreArchive { .. }
+            | Action::MoveAside { .. }
+            | Action::SetConfValue { .. } => Domain::Files,
+            Action::Run(_) | Action::StartEtcd(_) | Action::Manual { .. } | Action::Skip { .. } => {
+                Domain::Command
+            }
+            Action::ExportProject { .. }
+            | Action::CreateProject { .. }
+            | Action::RestoreObjects { .. } => Domain::Kube,
+            Action::AppData(_) => Domain::AppData,
         }
     }
 }

@@ -1,15 +1,24 @@
 //! Procedures as plain data: a [`Plan`] is what a planner decided to do, before anything runs.
 //!
-//! Nothing in this module performs I/O. Planners build plans from facts; the runner executes
-//! them; the TUI, the CLI and `lifeboat plan` only read them.
+//! Nothing in this module performs I/O, and it imports no other module of lifeboat but the
+//! plain types its actions carry (a bundle's identity, Kubernetes kind and pod references).
+//! Planners build plans from facts; the runner executes them (`run::actions`, by domain, says
+//! what each action does and how it is described); the TUI, the CLI and `lifeboat plan` only
+//! read them.
 
 mod action;
 mod appdata_action;
-mod runbook;
+mod procedure;
+mod shell;
+mod validate;
 
-pub use action::{Action, Check, CommandSpec, EtcdCall, EtcdStart, EtcdState, Target};
+pub use action::{
+    Action, Check, CommandSpec, Domain, EtcdCall, EtcdStart, EtcdState, StepValue, Target,
+};
 pub use appdata_action::{AppDataAction, RestartHow};
-pub use runbook::{render_runbook, shell_join};
+pub use procedure::Procedure;
+pub use shell::shell_join;
+pub use validate::PlanDefect;
 
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +105,8 @@ impl Step {
 /// A whole procedure, ready to print as a runbook or to hand to the runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// The procedure's command-line name, e.g. `health-check`.
-    pub procedure: String,
+    /// The procedure the plan carries out (serialized as its command-line name).
+    pub procedure: Procedure,
     pub title: String,
     /// What the plan will achieve and under which assumptions, for the runbook's preamble.
     pub summary: String,
@@ -117,234 +126,6 @@ impl Plan {
             .unwrap_or(Risk::ReadOnly)
     }
 
-    /// The exact command a step runs, or what lifeboat does natively in the same words an
-    /// engineer would type: shown before the step runs and written to the transcript.
-    pub fn describe_action(&self, action: &Action) -> String {
-        match action {
-            Action::Run(spec) => crate::exec::Invocation::of(spec).display(),
-            Action::AppData(action) => action.describe(),
-            Action::Etcd(call) => format!(
-                "{}   (native gRPC; etcdctl equivalent)",
-                shell_join(self.etcdctl_command(call))
-            ),
-            Action::Manual { checklist } => format!("manual: {}", checklist.join("; ")),
-            Action::Skip { reason } => format!("skipped: {reason}"),
-            Action::PrepareBundle { staging, .. } => {
-                format!("mkdir {}", shell_join([staging.display().to_string()]))
-            }
-            Action::Archive {
-                base,
-                entries,
-                to,
-                mode,
-            } => format!(
-                "tar cf {} -C {} {}   (native; archive mode {mode:o})",
-                shell_join([to.display().to_string()]),
-                shell_join([base.display().to_string()]),
-                shell_join(entries.iter().map(|e| e.display().to_string()))
-            ),
-            Action::EtcdSnapshot { endpoint, to, .. } => {
-                let mut argv = vec!["etcdctl".to_string()];
-                argv.extend(
-                    self.etcdctl_flags
-                        .iter()
-                        .filter(|f| !f.starts_with("--endpoints="))
-                        .cloned(),
-                );
-                argv.push(format!("--endpoints={endpoint}"));
-                argv.extend([
-                    "snapshot".to_string(),
-                    "save".to_string(),
-                    to.display().to_string(),
-                ]);
-                format!(
-                    "{}   (native gRPC stream; etcdctl equivalent)",
-                    shell_join(argv)
-                )
-            }
-            Action::SealBundle { staging, out, .. } => format!(
-                "sha256sum every file > manifest.json; sync; mv {} {}   (native)",
-                shell_join([staging.display().to_string()]),
-                shell_join([out.display().to_string()])
-            ),
-            Action::WriteFile {
-                path,
-                contents,
-                mode,
-            } => format!(
-                "cat > {}   (native; {} lines, mode {mode:o})",
-                shell_join([path.display().to_string()]),
-                contents.lines().count()
-            ),
-            Action::IssueCertificates {
-                ca_dir,
-                common_name,
-                sans,
-                out_dir,
-            } => crate::pki::openssl_equivalent(ca_dir, common_name, sans, out_dir),
-            Action::PackDirectory { dir, to } => format!(
-                "tar -czf {} -C {} .   (native; archive mode 600)",
-                shell_join([to.display().to_string()]),
-                shell_join([dir.display().to_string()])
-            ),
-            Action::ExtractBundle { bundle, into } => format!(
-                "tar -xzf {} -C {} --overwrite   (native; refuses entries that would land outside)",
-                shell_join([bundle.display().to_string()]),
-                shell_join([into.display().to_string()])
-            ),
-            Action::RemoveDir { path } => {
-                format!("rm -rf {}", shell_join([path.display().to_string()]))
-            }
-            Action::StartEtcd(EtcdStart::Process { conf, log }) => format!(
-                "sh -c 'set -a; . {}; exec etcd' >> {} 2>&1 &   (native; detached, like systemd's EnvironmentFile)",
-                conf.display(),
-                shell_join([log.display().to_string()])
-            ),
-            Action::DiscardStaging { staging } => {
-                format!(
-                    "rm -rf {}   (only if it is still there)",
-                    shell_join([staging.display().to_string()])
-                )
-            }
-            Action::ReadSnapshotBack { file } => format!(
-                "ETCDCTL_API=3 etcdctl snapshot status {} -w json   (native read of the bbolt pages; etcdctl equivalent)",
-                shell_join([path_arg(file)])
-            ),
-            Action::VerifyBundle { bundle } => {
-                format!("lifeboat verify {}", shell_join([path_arg(bundle)]))
-            }
-            Action::RestoreArchive {
-                archive,
-                into,
-                keep_old,
-            } => format!(
-                "cd {} && tar cf {} <files it overwrites> && tar xpf {}   (native; entries outside {} refused)",
-                shell_join([path_arg(into)]),
-                shell_join([path_arg(keep_old)]),
-                shell_join([path_arg(archive)]),
-                into.display()
-            ),
-            Action::WaitForEtcd {
-                endpoints,
-                until,
-                timeout_secs,
-            } => match until {
-                EtcdState::Down => format!(
-                    "wait up to {timeout_secs}s until nothing listens on {}",
-                    endpoints.join(", ")
-                ),
-                EtcdState::Healthy => format!(
-                    "wait up to {timeout_secs}s for {}   (native; etcdctl equivalent)",
-                    shell_join(
-                        std::iter::once("etcdctl".to_string())
-                            .chain(
-                                self.etcdctl_flags
-                                    .iter()
-                                    .filter(|f| !f.starts_with("--endpoints="))
-                                    .cloned()
-                            )
-                            .chain([
-                                format!("--endpoints={}", endpoints.join(",")),
-                                "endpoint".into(),
-                                "health".into(),
-                            ])
-                    )
-                ),
-            },
-            Action::MoveAside { from, to } => format!(
-                "mv {} {}   (native rename; refuses to overwrite)",
-                shell_join([path_arg(from)]),
-                shell_join([path_arg(to)])
-            ),
-            Action::SetConfValue { conf, key, value } => match value {
-                Some(value) => format!(
-                    "set {key}={value} in {}   (native, atomic rewrite)",
-                    conf.display()
-                ),
-                None => format!(
-                    "remove {key} from {}   (native, atomic rewrite)",
-                    conf.display()
-                ),
-            },
-            Action::ExportProject {
-                namespace,
-                kinds,
-                secrets,
-                out,
-                ..
-            } => format!(
-                "kubectl get {} -n {} -o yaml > {}/{{project,{}serviceaccount,pvc,rolebindings}}.yaml   (native; cleaned, {} kinds)",
-                if kinds.len() > 4 {
-                    format!(
-                        "{},... ",
-                        kinds
-                            .iter()
-                            .take(4)
-                            .map(|k| k.key())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    )
-                    .trim_end()
-                    .to_string()
-                } else {
-                    kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(",")
-                },
-                shell_join([namespace]),
-                shell_join([path_arg(out)]),
-                if *secrets { "secret," } else { "" },
-                kinds.len()
-            ),
-            Action::CreateProject {
-                name,
-                openshift,
-                dry_run,
-                ..
-            } => format!(
-                "{} {}{}",
-                if *openshift {
-                    "oc new-project"
-                } else {
-                    "kubectl create namespace"
-                },
-                shell_join([name]),
-                if *dry_run { " --dry-run=server" } else { "" }
-            ),
-            Action::RestoreObjects {
-                from,
-                source,
-                target,
-                dry_run,
-                ..
-            } => format!(
-                "kubectl create{} -n {} -f {}/secret.yaml -f serviceaccount.yaml -f pvc.yaml -f rolebindings.yaml -f project.yaml   (native; one object at a time in dependency order{})",
-                if *dry_run { " --dry-run=server" } else { "" },
-                shell_join([target]),
-                shell_join([path_arg(from)]),
-                if source != target {
-                    format!(", moved from {source} to {target}")
-                } else {
-                    String::new()
-                }
-            ),
-            Action::CompareWithBundle { revision, keys } => format!(
-                "{}   (native; expect revision {revision}{})",
-                shell_join(
-                    std::iter::once("etcdctl".to_string())
-                        .chain(self.etcdctl_flags.iter().cloned())
-                        .chain([
-                            "get".into(),
-                            "--prefix".into(),
-                            "".into(),
-                            "--count-only".into(),
-                            "-w".into(),
-                            "json".into()
-                        ])
-                ),
-                keys.map_or(String::new(), |k| format!(", {k} keys"))
-            ),
-        }
-    }
-
     /// The full `etcdctl` command that does what `call` does, with this plan's connection.
     pub fn etcdctl_command(&self, call: &EtcdCall) -> Vec<String> {
         let own = call.etcdctl_equivalent();
@@ -360,8 +141,4 @@ impl Plan {
             .chain(own)
             .collect()
     }
-}
-
-fn path_arg(path: &std::path::Path) -> String {
-    path.display().to_string()
 }

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use crate::plan::{Action, Plan};
+
+mod runbook;
 pub use crate::units::{human_bytes, human_bytes_u64};
+pub use runbook::render_runbook;
 
 /// "applied raft index 1180 of the leader's 1200 (98%)".
 pub fn describe_catch_up(applied: u64, leader: u64) -> String {
@@ -44,5 +47,5 @@ pub fn counts_items(plan: &Plan, index: usize) -> bool {
 
 /// The command shown before a step runs: the real one, or what lifeboat does natively.
 pub fn command_line(plan: &Plan, action: &Action) -> String {
-    plan.describe_action(action)
+    crate::run::describe_action(plan, action)
 }

@@ -13,7 +13,8 @@ use crate::plan::{Action, AppDataAction, Check, Plan, Risk, Step};
 /// What the bundle says about where its data came from, in `appdata.json`.
 pub const APP_DATA_RECORD: &str = "appdata.json";
 /// The bundle kind in `manifest.json`.
-pub const APP_DATA_KIND: &str = "app-data";
+/// The bundle kind of application data (`BundleKind::AppData`).
+pub const APP_DATA_KIND: crate::bundle::BundleKind = crate::bundle::BundleKind::AppData;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppDataRecord {
@@ -53,6 +54,8 @@ pub fn pod_path(namespace: &str, pod: &str, volume: &WorkloadVolume) -> PodPath 
 const NOTHING_CHANGED: &str =
     "Nothing in the pod was changed; the unfinished bundle is removed by the last step.";
 
+/// The backup in its phases: the bundle prepared, each volume probed and copied out, the
+/// bundle recorded and sealed (and discarded if anything failed).
 pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
     let staging = staging_dir(&facts.out);
     let namespace = &facts.workload.namespace;
@@ -69,6 +72,36 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
         Check::Completed,
         "Choose another --out, or remove the directory named in the error.",
     )];
+    steps.extend(copy_steps(facts, &staging));
+    steps.extend(seal_steps(facts, staging));
+    Plan {
+        procedure: crate::plan::Procedure::AppDataBackup,
+        title: "Application data backup".into(),
+        summary: format!(
+            "Copies {} of {workload} in project {namespace} out of its running pod {} into the \
+             bundle {}.",
+            facts
+                .volumes
+                .iter()
+                .map(|(v, _)| format!(
+                    "{} ({})",
+                    v.mount_path,
+                    v.claim.as_deref().unwrap_or(&v.source)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            facts.pod,
+            facts.out.display()
+        ),
+        etcdctl_flags: Vec::new(),
+        steps,
+    }
+}
+
+/// Each volume's pod checked for what the copy needs, then each volume copied out.
+fn copy_steps(facts: &AppDataBackupFacts, staging: &Path) -> Vec<Step> {
+    let namespace = &facts.workload.namespace;
+    let mut steps = Vec::new();
     for (volume, _) in &facts.volumes {
         steps.push(Step::new(
             format!("Check pod {} can copy {}", facts.pod, volume.mount_path),
@@ -94,13 +127,21 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
             Risk::ReadOnly,
             Action::AppData(AppDataAction::CopyOut {
                 at: pod_path(namespace, &facts.pod, volume),
-                to: volume_dir(&staging, &volume.name),
+                to: volume_dir(staging, &volume.name),
                 expected_bytes: *expected,
             }),
             Check::Completed,
             NOTHING_CHANGED,
         ));
     }
+    steps
+}
+
+/// Where the data came from recorded, the bundle sealed, an unfinished one removed.
+fn seal_steps(facts: &AppDataBackupFacts, staging: PathBuf) -> Vec<Step> {
+    let namespace = &facts.workload.namespace;
+    let workload = facts.workload.reference.to_string();
+    let mut steps = Vec::new();
     let record = AppDataRecord {
         namespace: namespace.clone(),
         workload: workload.clone(),
@@ -128,7 +169,7 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
             staging: staging.clone(),
             out: facts.out.clone(),
             identity: BundleIdentity {
-                kind: APP_DATA_KIND.into(),
+                kind: crate::bundle::BundleKind::AppData,
                 method: "exec-tar".into(),
                 host: facts.host.clone(),
                 source_endpoint: format!("{namespace}/{}", facts.pod),
@@ -150,33 +191,17 @@ pub fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
     );
     discard.always_run = true;
     steps.push(discard);
-    Plan {
-        procedure: "app-data-backup".into(),
-        title: "Application data backup".into(),
-        summary: format!(
-            "Copies {} of {workload} in project {namespace} out of its running pod {} into the \
-             bundle {}.",
-            facts
-                .volumes
-                .iter()
-                .map(|(v, _)| format!(
-                    "{} ({})",
-                    v.mount_path,
-                    v.claim.as_deref().unwrap_or(&v.source)
-                ))
-                .collect::<Vec<_>>()
-                .join(", "),
-            facts.pod,
-            facts.out.display()
-        ),
-        etcdctl_flags: Vec::new(),
-        steps,
-    }
+    steps
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_app_data_backup(facts: &AppDataBackupFacts) -> Plan {
+        crate::procedures::validated(super::plan_app_data_backup(facts))
+    }
     use crate::kube::workload::{WorkloadKind, WorkloadRef};
 
     pub fn jenkins() -> Workload {
@@ -227,7 +252,7 @@ mod tests {
         assert!(plan.steps.last().is_some_and(|s| s.always_run));
         assert!(plan.steps.iter().all(|s| s.risk != Risk::Destructive));
         assert!(
-            plan.describe_action(&plan.steps[2].action)
+            crate::run::describe_action(&plan, &plan.steps[2].action)
                 .contains("tar cf - -C /var/lib/jenkins .")
         );
     }

@@ -19,6 +19,8 @@ pub struct AppDataRestoreFacts {
     pub timeout_secs: u64,
 }
 
+/// The restore in its phases: the bundle verified, each volume probed and copied in, the
+/// application restarted as chosen.
 pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
     let namespace = &facts.workload.namespace;
     let workload = facts.workload.reference.to_string();
@@ -33,6 +35,37 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
         Check::Completed,
         "Nothing was changed. Use another bundle: this one is damaged or incomplete.",
     )];
+    steps.extend(copy_steps(facts));
+    steps.push(restart_step(facts));
+    Plan {
+        procedure: crate::plan::Procedure::AppDataRestore,
+        title: "Application data restore".into(),
+        summary: format!(
+            "Copies {} from the bundle {} into the running pod {} of {workload} in project \
+             {namespace}, then restarts it ({}).",
+            facts
+                .volumes
+                .iter()
+                .map(|(v, _)| v.mount_path.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            facts.bundle.display(),
+            facts.pod,
+            match facts.restart {
+                RestartHow::Delete => "delete the pod",
+                RestartHow::Scale => "scale to 0 and back",
+                RestartHow::None => "no restart",
+            }
+        ),
+        etcdctl_flags: Vec::new(),
+        steps,
+    }
+}
+
+/// Each volume's pod checked for a writable mount, then each volume copied in.
+fn copy_steps(facts: &AppDataRestoreFacts) -> Vec<Step> {
+    let namespace = &facts.workload.namespace;
+    let mut steps = Vec::new();
     for (volume, _) in &facts.volumes {
         steps.push(Step::new(
             format!("Check {} in {} is writable", volume.mount_path, facts.pod),
@@ -69,7 +102,14 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
              copies everything again).",
         ));
     }
-    steps.push(match facts.restart {
+    steps
+}
+
+/// The restart chosen with --restart, or a skipped step saying there is none.
+fn restart_step(facts: &AppDataRestoreFacts) -> Step {
+    let namespace = &facts.workload.namespace;
+    let workload = facts.workload.reference.to_string();
+    match facts.restart {
         RestartHow::None => Step::skipped(
             "Restart the application",
             "--restart none: the application keeps running on the restored files",
@@ -96,35 +136,17 @@ pub fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
                 facts.workload.replicas.max(1)
             ),
         ),
-    });
-    Plan {
-        procedure: "app-data-restore".into(),
-        title: "Application data restore".into(),
-        summary: format!(
-            "Copies {} from the bundle {} into the running pod {} of {workload} in project \
-             {namespace}, then restarts it ({}).",
-            facts
-                .volumes
-                .iter()
-                .map(|(v, _)| v.mount_path.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-            facts.bundle.display(),
-            facts.pod,
-            match facts.restart {
-                RestartHow::Delete => "delete the pod",
-                RestartHow::Scale => "scale to 0 and back",
-                RestartHow::None => "no restart",
-            }
-        ),
-        etcdctl_flags: Vec::new(),
-        steps,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_app_data_restore(facts: &AppDataRestoreFacts) -> Plan {
+        crate::procedures::validated(super::plan_app_data_restore(facts))
+    }
     use crate::kube::workload::{WorkloadKind, WorkloadRef};
 
     fn facts(restart: RestartHow) -> AppDataRestoreFacts {
@@ -174,7 +196,7 @@ mod tests {
             other => panic!("expected the copy, got {other:?}"),
         }
         assert_eq!(plan.steps[2].risk, Risk::Destructive);
-        let restart = plan.describe_action(&plan.steps[3].action);
+        let restart = crate::run::describe_action(&plan, &plan.steps[3].action);
         assert!(
             restart.contains("oc scale --replicas=0 dc/jenkins -n ci"),
             "{restart}"

@@ -1,7 +1,7 @@
 //! Cluster backup (the procedure's "Cluster Backup"): master certificates and keys, the
 //! installation files, `/etc/etcd`, and etcd itself, as a sealed, verifiable bundle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::EtcdService;
 use crate::bundle::{BundleIdentity, staging_dir};
@@ -78,10 +78,12 @@ fn step(
     Step::new(title, reason, risk, action, check, if_failed)
 }
 
+/// The backup in its phases: the bundle prepared, the host's files saved, etcd's data taken,
+/// the bundle sealed (and discarded if anything failed).
 pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
     let staging = staging_dir(&facts.out);
     let mut identity = facts.identity.clone();
-    identity.kind = "cluster-backup".into();
+    identity.kind = crate::bundle::BundleKind::ClusterBackup;
     identity.method = format!("{:?}", facts.method).to_lowercase();
     identity.host = facts.host.clone();
     let mut steps = vec![step(
@@ -96,9 +98,39 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
         Check::Completed,
         "Choose another --out, or remove the directory named in the error.",
     )];
-
     steps.push(master_files_step(facts, &staging, &mut identity));
-    steps.push(match facts.installation_files.is_empty() {
+    steps.push(installation_files_step(facts, &staging, &mut identity));
+    steps.push(etc_etcd_step(facts, &staging, &mut identity));
+    match facts.method {
+        BackupMethod::Snapshot => snapshot_steps(facts, &staging, &mut steps),
+        BackupMethod::Datadir => datadir_steps(facts, &staging, &mut steps),
+    }
+    steps.extend(seal_steps(facts, staging, identity));
+    Plan {
+        procedure: crate::plan::Procedure::ClusterBackup,
+        title: "Cluster backup".into(),
+        summary: format!(
+            "Backs up this host's master certificates and keys, installation files and /etc/etcd, and \
+             etcd itself ({}), into the bundle {}. Reached through {}.",
+            match facts.method {
+                BackupMethod::Snapshot => "a v3 snapshot",
+                BackupMethod::Datadir => "the procedure's data-directory backup",
+            },
+            facts.out.display(),
+            facts.connection.source
+        ),
+        etcdctl_flags: facts.connection.etcdctl_flags(),
+        steps,
+    }
+}
+
+/// The installer configuration and inventory, when this host has them.
+fn installation_files_step(
+    facts: &ClusterBackupFacts,
+    staging: &Path,
+    identity: &mut BundleIdentity,
+) -> Step {
+    match facts.installation_files.is_empty() {
         true => {
             identity.notes.push("no installation files found".into());
             Step::skipped(
@@ -124,8 +156,16 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
             Check::Completed,
             NOTHING_CHANGED,
         ),
-    });
-    steps.push(match &facts.etc_etcd {
+    }
+}
+
+/// /etc/etcd, when this host has it.
+fn etc_etcd_step(
+    facts: &ClusterBackupFacts,
+    staging: &Path,
+    identity: &mut BundleIdentity,
+) -> Step {
+    match &facts.etc_etcd {
         None => {
             identity.notes.push("no /etc/etcd on this host".into());
             Step::skipped("Save /etc/etcd", "/etc/etcd does not exist on this host")
@@ -150,52 +190,39 @@ pub fn plan_cluster_backup(facts: &ClusterBackupFacts) -> Plan {
             Check::Completed,
             NOTHING_CHANGED,
         ),
-    });
-    match facts.method {
-        BackupMethod::Snapshot => snapshot_steps(facts, &staging, &mut steps),
-        BackupMethod::Datadir => datadir_steps(facts, &staging, &mut steps),
     }
-    steps.push(step(
-        "Seal the bundle",
-        "Every file is listed in manifest.json with its size and SHA-256, synced to disk, and the \
+}
+
+/// The manifest written and the bundle renamed into place; the staging directory removed
+/// whatever happened.
+fn seal_steps(facts: &ClusterBackupFacts, staging: PathBuf, identity: BundleIdentity) -> Vec<Step> {
+    vec![
+        step(
+            "Seal the bundle",
+            "Every file is listed in manifest.json with its size and SHA-256, synced to disk, and the \
          directory renamed into place: `lifeboat verify` re-checks all of it later.",
-        Risk::ReadOnly,
-        Action::SealBundle {
-            staging: staging.clone(),
-            out: facts.out.clone(),
-            identity,
-        },
-        Check::Completed,
-        NOTHING_CHANGED,
-    ));
-    steps.push(Step {
-        always_run: true,
-        ..step(
-            "Leave nothing half-written",
-            "If any step failed, the unfinished bundle directory is removed so that nothing on disk \
-             looks like a backup that is not one.",
-            Risk::Reversible,
-            Action::DiscardStaging { staging },
-            Check::Completed,
-            "Remove the .partial directory by hand.",
-        )
-    });
-    Plan {
-        procedure: "cluster-backup".into(),
-        title: "Cluster backup".into(),
-        summary: format!(
-            "Backs up this host's master certificates and keys, installation files and /etc/etcd, and \
-             etcd itself ({}), into the bundle {}. Reached through {}.",
-            match facts.method {
-                BackupMethod::Snapshot => "a v3 snapshot",
-                BackupMethod::Datadir => "the procedure's data-directory backup",
+            Risk::ReadOnly,
+            Action::SealBundle {
+                staging: staging.clone(),
+                out: facts.out.clone(),
+                identity,
             },
-            facts.out.display(),
-            facts.connection.source
+            Check::Completed,
+            NOTHING_CHANGED,
         ),
-        etcdctl_flags: facts.connection.etcdctl_flags(),
-        steps,
-    }
+        Step {
+            always_run: true,
+            ..step(
+                "Leave nothing half-written",
+                "If any step failed, the unfinished bundle directory is removed so that nothing on disk \
+             looks like a backup that is not one.",
+                Risk::Reversible,
+                Action::DiscardStaging { staging },
+                Check::Completed,
+                "Remove the .partial directory by hand.",
+            )
+        },
+    ]
 }
 
 fn master_files_step(
@@ -300,22 +327,12 @@ fn snapshot_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: 
     ));
 }
 
-fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &mut Vec<Step>) {
-    let stop_start = facts
-        .stop
-        .as_ref()
-        .map(|service| (service.stop_command(), service.start_command()));
-    if let Some((stop, _)) = &stop_start {
-        steps.push(step(
-            "Stop etcd",
-            "Although this step is not strictly necessary, doing so ensures that the etcd data is \
-             fully synchronized (the procedure). etcd is started again after the copy, whatever happens.",
-            Risk::Reversible,
-            Action::Run(stop.clone()),
-            Check::ExitSuccess,
-            "etcd may be partly stopped: the start step below still runs.",
-        ));
-    }
+/// The procedure's `etcdctl backup`, and where it writes the copy: straight into the bundle
+/// locally, beside the data directory inside a container.
+fn datadir_backup_command(
+    facts: &ClusterBackupFacts,
+    staging: &std::path::Path,
+) -> (CommandSpec, PathBuf) {
     let backup_dir = match &facts.target {
         // Locally the copy can go straight into the bundle.
         Target::Local => staging.join("etcd-datadir"),
@@ -342,6 +359,26 @@ fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &
     .with_env("ETCDCTL_API", "2")
     .with_timeout(120)
     .on(facts.target.clone());
+    (backup, backup_dir)
+}
+
+fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &mut Vec<Step>) {
+    let stop_start = facts
+        .stop
+        .as_ref()
+        .map(|service| (service.stop_command(), service.start_command()));
+    if let Some((stop, _)) = &stop_start {
+        steps.push(step(
+            "Stop etcd",
+            "Although this step is not strictly necessary, doing so ensures that the etcd data is \
+             fully synchronized (the procedure). etcd is started again after the copy, whatever happens.",
+            Risk::Reversible,
+            Action::Run(stop.clone()),
+            Check::ExitSuccess,
+            "etcd may be partly stopped: the start step below still runs.",
+        ));
+    }
+    let (backup, backup_dir) = datadir_backup_command(facts, staging);
     steps.push(step(
         "Back up the etcd data directory",
         "The procedure's `etcdctl backup` (the v2 API's copy, `ETCDCTL_API=2` on etcd 3.4): a copy \
@@ -397,163 +434,5 @@ fn datadir_steps(facts: &ClusterBackupFacts, staging: &std::path::Path, steps: &
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::connection::{Endpoints, Source};
-
-    fn facts(method: BackupMethod) -> ClusterBackupFacts {
-        ClusterBackupFacts {
-            connection: ConnectionSettings {
-                target: Endpoints {
-                    endpoints: vec!["https://10.0.0.1:2379".into()],
-                    ..Endpoints::default()
-                },
-                source: Source::Flags,
-            },
-            out: "/backups/b1".into(),
-            method,
-            host: "master-0".into(),
-            master_dir: "/etc/origin/master".into(),
-            master_files_present: Some(vec!["ca.crt".into(), "ca.key".into()]),
-            installation_files: vec![],
-            etc_etcd: Some("/etc/etcd".into()),
-            snapshot_source: Some(("https://10.0.0.1:2379".into(), 1 << 20)),
-            identity: BundleIdentity::default(),
-            etcdctl: Some("/usr/bin/etcdctl".into()),
-            target: Target::Local,
-            data_dir: "/var/lib/etcd".into(),
-            stop: None,
-        }
-    }
-
-    fn titles(plan: &Plan) -> Vec<&str> {
-        plan.steps.iter().map(|s| s.title.as_str()).collect()
-    }
-
-    #[test]
-    fn snapshot_backup_steps_in_order_and_nothing_changes_the_host() {
-        let plan = plan_cluster_backup(&facts(BackupMethod::Snapshot));
-        assert_eq!(
-            titles(&plan),
-            [
-                "Prepare the bundle directory",
-                "Save the master certificates and keys",
-                "Save the installation files",
-                "Save /etc/etcd",
-                "Stream a v3 snapshot from https://10.0.0.1:2379",
-                "Read the snapshot back",
-                "Seal the bundle",
-                "Leave nothing half-written"
-            ]
-        );
-        assert!(
-            matches!(plan.steps[2].action, Action::Skip { .. }),
-            "no installation files"
-        );
-        let Action::Archive {
-            entries, to, mode, ..
-        } = &plan.steps[1].action
-        else {
-            panic!("the master files are archived");
-        };
-        assert_eq!(entries, &[PathBuf::from("ca.crt"), PathBuf::from("ca.key")]);
-        assert_eq!(
-            to,
-            &PathBuf::from("/backups/b1.partial/certs-and-keys-master-0.tar")
-        );
-        assert_eq!(*mode, 0o600);
-        assert!(
-            plan.steps[1]
-                .reason
-                .contains("MISSING: master.proxy-client.crt")
-        );
-        assert!(plan.steps.last().is_some_and(|s| s.always_run));
-        assert!(plan.steps.iter().all(|s| s.risk <= Risk::Reversible));
-    }
-
-    #[test]
-    fn datadir_backup_stops_and_always_restarts_etcd() {
-        let mut f = facts(BackupMethod::Datadir);
-        f.stop = Some(EtcdService::Systemd);
-        let plan = plan_cluster_backup(&f);
-        let stop = plan
-            .steps
-            .iter()
-            .position(|s| s.title == "Stop etcd")
-            .expect("stop step");
-        let start = plan
-            .steps
-            .iter()
-            .position(|s| s.title == "Start etcd again")
-            .expect("start step");
-        assert!(stop < start && plan.steps[start].always_run && !plan.steps[stop].always_run);
-        let Action::Run(backup) = &plan.steps[stop + 1].action else {
-            panic!("etcdctl backup runs");
-        };
-        assert_eq!(
-            backup.argv,
-            [
-                "/usr/bin/etcdctl",
-                "backup",
-                "--data-dir",
-                "/var/lib/etcd",
-                "--backup-dir",
-                "/backups/b1.partial/etcd-datadir",
-                "--with-v3"
-            ]
-        );
-        assert_eq!(backup.env, [("ETCDCTL_API".to_string(), "2".to_string())]);
-        assert!(
-            backup.timeout_secs.is_some(),
-            "a lock held by a running etcd must not hang the wizard"
-        );
-    }
-
-    #[test]
-    fn datadir_through_docker_exec_copies_the_backup_out() {
-        let mut f = facts(BackupMethod::Datadir);
-        f.target = Target::DockerExec {
-            container: "etcd_container".into(),
-        };
-        let plan = plan_cluster_backup(&f);
-        let runs: Vec<&CommandSpec> = plan
-            .steps
-            .iter()
-            .filter_map(|s| match &s.action {
-                Action::Run(spec) => Some(spec),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(runs[0].target, f.target);
-        assert_eq!(runs[0].argv[5], "/var/lib/etcd.bak");
-        assert_eq!(
-            runs[1].argv,
-            [
-                "docker",
-                "cp",
-                "etcd_container:/var/lib/etcd.bak",
-                "/backups/b1.partial/etcd-datadir"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_host_that_is_not_a_master_skips_with_the_reason() {
-        let mut f = facts(BackupMethod::Snapshot);
-        f.master_files_present = None;
-        let plan = plan_cluster_backup(&f);
-        let Action::Skip { reason } = &plan.steps[1].action else {
-            panic!("skipped");
-        };
-        assert!(reason.contains("not an OpenShift master"), "{reason}");
-        let Action::SealBundle { identity, .. } = &plan.steps[6].action else {
-            panic!("sealed");
-        };
-        assert!(
-            identity
-                .notes
-                .iter()
-                .any(|n| n.contains("not an OpenShift master"))
-        );
-    }
-}
+#[path = "cluster_backup_tests.rs"]
+mod tests;

@@ -1,4 +1,9 @@
 use super::*;
+
+/// The planner, with every plan these tests look at validated first (`Plan::validate`).
+fn plan_cluster_restore(facts: &ClusterRestoreFacts) -> Plan {
+    crate::procedures::validated(super::plan_cluster_restore(facts))
+}
 use crate::connection::{Endpoints, Source};
 
 fn member(name: &str, local: bool) -> RestoreMember {
@@ -154,7 +159,7 @@ fn the_data_dir_moves_to_the_free_orig_name_and_is_never_deleted() {
     );
     // The way back renames the failed restore instead of deleting it, so following it twice
     // cannot destroy the kept data.
-    let runbook = crate::plan::render_runbook(&plan);
+    let runbook = crate::present::render_runbook(&plan);
     assert!(!runbook.contains("rm -rf"), "{runbook}");
     assert!(
         runbook.contains(
@@ -179,7 +184,7 @@ fn a_data_dir_with_a_trailing_slash_is_kept_beside_itself_not_inside() {
     );
     let mut facts = facts();
     facts.members[0].data_dir = "/var/lib/etcd/".into();
-    let runbook = crate::plan::render_runbook(&plan_cluster_restore(&facts));
+    let runbook = crate::present::render_runbook(&plan_cluster_restore(&facts));
     assert!(
         runbook.contains("mv -T /var/lib/etcd /var/lib/etcd.failed-restore"),
         "{runbook}"

@@ -15,8 +15,32 @@ pub struct HealthCheckFacts {
 
 const NO_CHANGE: &str = "Nothing was changed.";
 
+/// The check in two parts: lifeboat's own calls (members, statuses, alarms), then etcdctl's
+/// verdict as a second opinion where it is installed.
 pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
-    let mut steps = vec![
+    let mut steps = native_steps();
+    steps.extend(cross_check_step(facts));
+    Plan {
+        procedure: crate::plan::Procedure::HealthCheck,
+        title: "etcd health check".into(),
+        summary: format!(
+            "Read-only look at the etcd cluster reached through {}: members, each member's status, \
+             alarms{}.",
+            facts.connection.source,
+            if facts.etcdctl.is_some() {
+                ", and etcdctl's own verdict"
+            } else {
+                " (etcdctl is not installed, so no cross-check)"
+            }
+        ),
+        etcdctl_flags: facts.connection.etcdctl_flags(),
+        steps,
+    }
+}
+
+/// The member list, every member's status and the alarms, over etcd's gRPC API.
+fn native_steps() -> Vec<Step> {
+    vec![
         Step {
             title: "List the members".into(),
             reason: "Every recovery starts from the member list: names, IDs and URLs show which \
@@ -68,53 +92,45 @@ pub fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
                  member out and recover it from a healthy one."
             ),
         },
-    ];
-    if let Some(etcdctl) = &facts.etcdctl {
-        let program = match facts.target {
-            Target::Local => etcdctl.display().to_string(),
-            // Inside a container the host's path means nothing; the image puts etcdctl on PATH.
-            Target::DockerExec { .. } => "etcdctl".into(),
-        };
-        let mut spec = CommandSpec::local([program.as_str(), "endpoint", "health", "--cluster"])
-            .on(facts.target.clone());
-        spec.env = facts.connection.etcdctl_env();
-        steps.push(Step {
-            title: "Cross-check with etcdctl".into(),
-            reason: "A second opinion from the tool the procedure uses, with the same endpoints and \
+    ]
+}
+
+/// `etcdctl endpoint health --cluster` with the same connection, when etcdctl is installed.
+fn cross_check_step(facts: &HealthCheckFacts) -> Option<Step> {
+    let etcdctl = facts.etcdctl.as_ref()?;
+    let program = match facts.target {
+        Target::Local => etcdctl.display().to_string(),
+        // Inside a container the host's path means nothing; the image puts etcdctl on PATH.
+        Target::DockerExec { .. } => "etcdctl".into(),
+    };
+    let mut spec = CommandSpec::local([program.as_str(), "endpoint", "health", "--cluster"])
+        .on(facts.target.clone());
+    spec.env = facts.connection.etcdctl_env();
+    Some(Step {
+        title: "Cross-check with etcdctl".into(),
+        reason: "A second opinion from the tool the procedure uses, with the same endpoints and \
                      certificates: if it disagrees with lifeboat, trust neither and look closer."
-                .into(),
-            risk: Risk::ReadOnly,
-            action: Action::Run(spec),
-            check: Check::ExitSuccess,
-            always_run: false,
-            required: false,
-            if_failed: format!(
-                "{NO_CHANGE} etcdctl's own output above names the unhealthy endpoints; compare it with \
+            .into(),
+        risk: Risk::ReadOnly,
+        action: Action::Run(spec),
+        check: Check::ExitSuccess,
+        always_run: false,
+        required: false,
+        if_failed: format!(
+            "{NO_CHANGE} etcdctl's own output above names the unhealthy endpoints; compare it with \
                  the status step."
-            ),
-        });
-    }
-    Plan {
-        procedure: "health-check".into(),
-        title: "etcd health check".into(),
-        summary: format!(
-            "Read-only look at the etcd cluster reached through {}: members, each member's status, \
-             alarms{}.",
-            facts.connection.source,
-            if facts.etcdctl.is_some() {
-                ", and etcdctl's own verdict"
-            } else {
-                " (etcdctl is not installed, so no cross-check)"
-            }
         ),
-        etcdctl_flags: facts.connection.etcdctl_flags(),
-        steps,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_health_check(facts: &HealthCheckFacts) -> Plan {
+        crate::procedures::validated(super::plan_health_check(facts))
+    }
     use crate::connection::{Endpoints, Source};
 
     fn facts(etcdctl: Option<&str>, target: Target) -> HealthCheckFacts {

@@ -130,10 +130,37 @@ impl MemberJoinFacts {
     }
 }
 
+/// The new host's steps, in the procedure's order: ports, bundle, data, start, catch-up.
 pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
     let manifest = &facts.manifest;
     let data_dir = facts.data_dir();
     let mut steps = firewall_steps(facts);
+    steps.extend(unpack_steps(facts));
+    steps.extend(data_steps(facts, &data_dir));
+    steps.push(start_step(facts, &data_dir));
+    steps.extend(catch_up_steps(facts));
+    let connection = facts.connection();
+    Plan {
+        procedure: crate::plan::Procedure::MemberJoin,
+        title: format!("Join {} to the etcd cluster", manifest.name),
+        summary: format!(
+            "Unpacks {} into {}, starts etcd as {} ({}), and waits until it has caught up with the \
+             cluster ({}).",
+            facts.bundle.display(),
+            facts.etc_dir.display(),
+            manifest.name,
+            manifest.client_url,
+            manifest.cluster_client_urls.join(", ")
+        ),
+        etcdctl_flags: connection.etcdctl_flags(),
+        steps,
+    }
+}
+
+/// The bundle unpacked, and its etcd.conf pointed at this host's directories.
+fn unpack_steps(facts: &MemberJoinFacts) -> Vec<Step> {
+    let manifest = &facts.manifest;
+    let mut steps = Vec::new();
     steps.push(Step::new(
         format!("Unpack the bundle into {}", facts.etc_dir.display()),
         "Certificates, ca.crt and etcd.conf, as the procedure's `tar -xf ... -C /etc/etcd \
@@ -175,6 +202,12 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
             "Nothing was started; fix etcd.conf by hand or run the join again.",
         )
     });
+    steps
+}
+
+/// A stale member directory cleared, the shipped data put in place, the files given to etcd.
+fn data_steps(facts: &MemberJoinFacts, data_dir: &Path) -> Vec<Step> {
+    let mut steps = Vec::new();
     let member_dir = data_dir.join("member");
     steps.push(if facts.stale_member_dir {
         Step::new(
@@ -194,7 +227,7 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
             format!("{} does not exist", member_dir.display()),
         )
     });
-    if manifest.with_data {
+    if facts.manifest.with_data {
         steps.push(Step::new(
             "Put the shipped data in place",
             "The bundle carries the surviving host's `etcdctl backup` for this member (the \
@@ -240,7 +273,13 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
             "Run the chown by hand, then the join again.",
         ),
     });
-    steps.push(start_step(facts, &data_dir));
+    steps
+}
+
+/// Waiting until the new member has caught up, its promotion, and the last health check.
+fn catch_up_steps(facts: &MemberJoinFacts) -> Vec<Step> {
+    let manifest = &facts.manifest;
+    let mut steps = Vec::new();
     steps.push(Step::new(
         format!("Wait until {} has caught up", manifest.name),
         format!(
@@ -286,22 +325,7 @@ pub fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
         Check::EndpointsHealthy,
         "Run `lifeboat status` on a surviving host to see which member is unhealthy.",
     ));
-    let connection = facts.connection();
-    Plan {
-        procedure: "member-join".into(),
-        title: format!("Join {} to the etcd cluster", manifest.name),
-        summary: format!(
-            "Unpacks {} into {}, starts etcd as {} ({}), and waits until it has caught up with the \
-             cluster ({}).",
-            facts.bundle.display(),
-            facts.etc_dir.display(),
-            manifest.name,
-            manifest.client_url,
-            manifest.cluster_client_urls.join(", ")
-        ),
-        etcdctl_flags: connection.etcdctl_flags(),
-        steps,
-    }
+    steps
 }
 
 fn firewall_steps(facts: &MemberJoinFacts) -> Vec<Step> {

@@ -1,5 +1,10 @@
 use super::*;
 
+/// The planner, with every plan these tests look at validated first (`Plan::validate`).
+fn plan_member_join(facts: &MemberJoinFacts) -> Plan {
+    crate::procedures::validated(super::plan_member_join(facts))
+}
+
 fn manifest(path: JoinPath) -> JoinManifest {
     JoinManifest {
         format: 1,

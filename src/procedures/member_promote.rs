@@ -58,7 +58,7 @@ pub fn plan_member_promote(facts: &MemberPromoteFacts) -> Plan {
         ),
     ];
     Plan {
-        procedure: "member-promote".into(),
+        procedure: crate::plan::Procedure::MemberPromote,
         title: format!("Promote the learner {name}"),
         summary: format!(
             "{name} joined as a non-voting learner; once it has the leader's log it is promoted \

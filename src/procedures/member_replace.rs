@@ -10,7 +10,7 @@ use super::member_input::NewHost;
 use crate::connection::ConnectionSettings;
 use crate::etcd::{MemberInfo, Quorum, check_removal, format_id, size_advice};
 use crate::facts::EtcdConf;
-use crate::plan::{Action, Check, CommandSpec, EtcdCall, Plan, Risk, Step};
+use crate::plan::{Action, Check, CommandSpec, EtcdCall, Plan, Risk, Step, StepValue};
 
 /// The procedure's size above which the new member should not be left to fetch everything
 /// over raft while counting as a voter.
@@ -483,14 +483,15 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
                         "backup".into(),
                         "--keep-cluster-id".into(),
                         "--node-id".into(),
-                        "${NODE_ID}".into(),
+                        StepValue::NewMemberId.placeholder().into(),
                         "--data-dir".into(),
                         backup.data_dir.display().to_string(),
                         "--backup-dir".into(),
                         staging.join("data").display().to_string(),
                     ])
                     .with_env("ETCDCTL_API", "2")
-                    .with_timeout(600),
+                    .with_timeout(600)
+                    .filled_from(StepValue::NewMemberId),
                 ),
                 &without_data,
             )
@@ -547,7 +548,7 @@ pub fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
         )
     });
     Ok(Plan {
-        procedure: "member-replace".into(),
+        procedure: crate::plan::Procedure::MemberReplace,
         title: format!(
             "Replace etcd member {} with {}",
             failed.display_name(),

@@ -1,4 +1,9 @@
 use super::*;
+
+/// The planner, with every plan these tests look at validated first (`Plan::validate`).
+fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
+    super::plan_member_replace(facts).map(crate::procedures::validated)
+}
 use crate::connection::{Endpoints, Source};
 
 const TEMPLATE: &str = "\

@@ -58,7 +58,7 @@ pub fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
         )
     };
     Plan {
-        procedure: "project-export".into(),
+        procedure: crate::plan::Procedure::ProjectExport,
         title: "Project export".into(),
         summary: format!(
             "Exports {} from {} into {}: {} kinds{}.{excluded}",
@@ -80,6 +80,11 @@ pub fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_project_export(facts: &ProjectExportFacts) -> Plan {
+        crate::procedures::validated(super::plan_project_export(facts))
+    }
 
     #[test]
     fn one_read_only_step_per_project_into_its_own_folder() {

@@ -26,6 +26,8 @@ pub struct ProjectRestoreFacts {
     pub objects: u64,
 }
 
+/// The restore in its phases: the export verified, the project created, its objects checked
+/// (dry run) and recreated.
 pub fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
     let mut steps = vec![Step::new(
         "Verify the export",
@@ -57,6 +59,40 @@ pub fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
         Check::Completed,
         "Nothing was created. Check that you may create projects, then run again.",
     ));
+    steps.extend(object_steps(facts));
+    Plan {
+        procedure: crate::plan::Procedure::ProjectRestore,
+        title: "Project restore".into(),
+        summary: format!(
+            "Restores {} objects of project {} from {} into {}{}; objects already there are {}.{}",
+            facts.objects,
+            facts.source,
+            facts.from.display(),
+            facts.target,
+            if facts.target != facts.source {
+                " (every namespace reference moved with it)"
+            } else {
+                ""
+            },
+            match facts.existing {
+                ExistingPolicy::Skip => "left as they are",
+                ExistingPolicy::Update => "replaced by the export's version",
+            },
+            if facts.dry_run {
+                " Server-side dry run: nothing is created."
+            } else {
+                ""
+            }
+        ),
+        etcdctl_flags: vec![],
+        steps,
+    }
+}
+
+/// The server-side dry run when asked (or as a preview), then the objects recreated unless
+/// only a dry run was asked for.
+fn object_steps(facts: &ProjectRestoreFacts) -> Vec<Step> {
+    let mut steps = Vec::new();
     let restore = |dry_run: bool| Action::RestoreObjects {
         from: facts.from.clone(),
         source: facts.source.clone(),
@@ -94,38 +130,17 @@ pub fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
             ),
         ));
     }
-    Plan {
-        procedure: "project-restore".into(),
-        title: "Project restore".into(),
-        summary: format!(
-            "Restores {} objects of project {} from {} into {}{}; objects already there are {}.{}",
-            facts.objects,
-            facts.source,
-            facts.from.display(),
-            facts.target,
-            if facts.target != facts.source {
-                " (every namespace reference moved with it)"
-            } else {
-                ""
-            },
-            match facts.existing {
-                ExistingPolicy::Skip => "left as they are",
-                ExistingPolicy::Update => "replaced by the export's version",
-            },
-            if facts.dry_run {
-                " Server-side dry run: nothing is created."
-            } else {
-                ""
-            }
-        ),
-        etcdctl_flags: vec![],
-        steps,
-    }
+    steps
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planner, with every plan these tests look at validated first (`Plan::validate`).
+    fn plan_project_restore(facts: &ProjectRestoreFacts) -> Plan {
+        crate::procedures::validated(super::plan_project_restore(facts))
+    }
 
     fn facts() -> ProjectRestoreFacts {
         ProjectRestoreFacts {

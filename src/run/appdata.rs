@@ -113,65 +113,75 @@ pub async fn run(
                 ),
             })
         }
-        AppDataAction::Restart {
-            namespace,
-            workload,
-            selector,
-            how,
-            pod,
-            replicas,
-            timeout_secs,
-        } => {
-            let timeout = Duration::from_secs(*timeout_secs);
-            let say = reporter(None);
-            match how {
-                RestartHow::None => {
-                    return Ok(ActionResult::Done {
-                        summary: "not restarted".into(),
-                    });
-                }
-                RestartHow::Delete => {
-                    Api::<Pod>::namespaced(client.clone(), namespace)
-                        .delete(pod, &DeleteParams::default())
-                        .await
-                        .map_err(|e| format!("deleting pod {pod}: {e}"))?;
-                    say.line(format!("deleted pod {pod}; waiting for its replacement"));
-                }
-                RestartHow::Scale => {
-                    scale(&client, namespace, workload, 0).await?;
-                    say.line(format!(
-                        "scaled {workload} to 0; waiting for its pods to go"
-                    ));
-                    let client = &client;
-                    wait_until(timeout, &format!("{workload} scaling to 0"), || async move {
-                        Ok(pod_names(client, namespace, selector).await?.is_empty())
-                    })
-                    .await?;
-                    scale(client, namespace, workload, *replicas).await?;
-                    say.line(format!("scaled {workload} back to {replicas}"));
-                }
-            }
-            let client = &client;
-            let replacement = || async move {
-                Ok::<_, String>(
-                    ready_pod(client, namespace, selector)
-                        .await?
-                        .filter(|name| name != pod),
-                )
-            };
+        AppDataAction::Restart { .. } => restart(&client, &reporter(None), action).await,
+    }
+}
+
+/// Restarts the workload as the action says and waits for a new ready pod.
+async fn restart(
+    client: &kube::Client,
+    say: &Reporter<'_>,
+    action: &AppDataAction,
+) -> Result<ActionResult, String> {
+    let AppDataAction::Restart {
+        namespace,
+        workload,
+        selector,
+        how,
+        pod,
+        replicas,
+        timeout_secs,
+    } = action
+    else {
+        return Err(format!("{action:?} is not a restart"));
+    };
+    let timeout = Duration::from_secs(*timeout_secs);
+    match how {
+        RestartHow::None => {
+            return Ok(ActionResult::Done {
+                summary: "not restarted".into(),
+            });
+        }
+        RestartHow::Delete => {
+            Api::<Pod>::namespaced(client.clone(), namespace)
+                .delete(pod, &DeleteParams::default())
+                .await
+                .map_err(|e| format!("deleting pod {pod}: {e}"))?;
+            say.line(format!("deleted pod {pod}; waiting for its replacement"));
+        }
+        RestartHow::Scale => {
+            scale(client, namespace, workload, 0).await?;
+            say.line(format!(
+                "scaled {workload} to 0; waiting for its pods to go"
+            ));
             wait_until(
                 timeout,
-                &format!("a new ready pod of {workload}"),
-                || async move { Ok(replacement().await?.is_some()) },
+                &format!("{workload} scaling to 0"),
+                || async move { Ok(pod_names(client, namespace, selector).await?.is_empty()) },
             )
             .await?;
-            let new_pod = replacement().await?;
-            Ok(ActionResult::Done {
-                summary: format!(
-                    "{workload} restarted: pod {} is running and ready",
-                    new_pod.unwrap_or_default()
-                ),
-            })
+            scale(client, namespace, workload, *replicas).await?;
+            say.line(format!("scaled {workload} back to {replicas}"));
         }
     }
+    let replacement = || async move {
+        Ok::<_, String>(
+            ready_pod(client, namespace, selector)
+                .await?
+                .filter(|name| name != pod),
+        )
+    };
+    wait_until(
+        timeout,
+        &format!("a new ready pod of {workload}"),
+        || async move { Ok(replacement().await?.is_some()) },
+    )
+    .await?;
+    let new_pod = replacement().await?;
+    Ok(ActionResult::Done {
+        summary: format!(
+            "{workload} restarted: pod {} is running and ready",
+            new_pod.unwrap_or_default()
+        ),
+    })
 }

@@ -19,6 +19,11 @@ pub enum ActionResult {
     Done {
         summary: String,
     },
+    /// A member added to the cluster: its ID is what later steps take.
+    MemberAdded {
+        member: MemberInfo,
+        summary: String,
+    },
     /// What was read back from a snapshot's pages.
     SnapshotRead(crate::bundle::SnapshotStats),
     /// A snapshot on disk, with whether its trailing hash matched.
@@ -48,65 +53,21 @@ pub fn evaluate(check: &Check, result: &ActionResult) -> Result<String, String> 
             None => Err("was killed by a signal".into()),
         },
         (Check::MembersStarted, ActionResult::Members(members)) => {
-            let unstarted: Vec<String> = members
-                .iter()
-                .filter(|m| m.name.is_empty() || m.client_urls.is_empty())
-                .map(|m| format!("{:x}", m.id))
-                .collect();
-            if members.is_empty() {
-                Err("the member list is empty".into())
-            } else if unstarted.is_empty() {
-                Ok(match members.len() {
-                    1 => "1 member, started".to_string(),
-                    n => format!("{n} members, all started"),
-                })
-            } else {
-                Err(format!("members not started: {}", unstarted.join(", ")))
-            }
+            super::actions::etcd_checks::members_started(members)
         }
         (Check::EndpointsHealthy, ActionResult::Endpoints(reports)) => {
-            let failed: Vec<String> = reports
-                .iter()
-                .filter_map(|r| {
-                    r.result
-                        .as_ref()
-                        .err()
-                        .map(|e| format!("{} ({e})", r.endpoint))
-                })
-                .collect();
-            let leaders: std::collections::BTreeSet<u64> = reports
-                .iter()
-                .filter_map(|r| r.result.as_ref().ok())
-                .map(|s| s.leader)
-                .collect();
-            if !failed.is_empty() {
-                Err(format!("unreachable: {}", failed.join("; ")))
-            } else if leaders.len() != 1 || leaders.contains(&0) {
-                Err(format!(
-                    "members do not agree on one leader ({} seen)",
-                    leaders.len()
-                ))
-            } else {
-                Ok(format!("{} endpoints healthy, one leader", reports.len()))
-            }
+            super::actions::etcd_checks::endpoints_healthy(reports)
         }
         (Check::NoAlarms, ActionResult::Alarms(alarms)) => {
-            if alarms.is_empty() {
-                Ok("no alarms".into())
-            } else {
-                let list: Vec<String> = alarms
-                    .iter()
-                    .map(|a| format!("{} on {:x}", a.alarm, a.member_id))
-                    .collect();
-                Err(format!("alarms raised: {}", list.join(", ")))
-            }
+            super::actions::etcd_checks::no_alarms(alarms)
         }
         (Check::Confirmed, ActionResult::Confirmed { by_flag }) => Ok(if *by_flag {
             "accepted by --yes without a person confirming".into()
         } else {
             "confirmed by the engineer".into()
         }),
-        (Check::Completed, ActionResult::Done { summary }) => Ok(summary.clone()),
+        (Check::Completed, ActionResult::Done { summary })
+        | (Check::Completed, ActionResult::MemberAdded { summary, .. }) => Ok(summary.clone()),
         (Check::SnapshotHash, ActionResult::Snapshot { bytes, hash, .. }) => match hash {
             Ok(()) => Ok(format!("{bytes} bytes, etcd's SHA-256 matches")),
             Err(error) => Err(error.clone()),

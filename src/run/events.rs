@@ -46,7 +46,7 @@ impl PlanOutcome {
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum RunEvent {
     PlanStarted {
-        procedure: String,
+        procedure: crate::plan::Procedure,
         steps: usize,
         dry_run: bool,
     },

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::check::ActionResult;
 use super::events::RunEvent;
 use crate::connection::Endpoints;
-use crate::etcd::{self, ClusterSnapshot, MemberInfo, check_removal, format_id};
+use crate::etcd::{self, ClusterSnapshot, EtcdError, MemberInfo, check_removal, format_id};
 use crate::exec::OutputStream;
 
 const POLL: Duration = Duration::from_millis(500);
@@ -147,9 +147,8 @@ pub async fn member_add(
             // etcd refuses a new voter until its members have been connected to each other for
             // a few seconds (its strict reconfiguration check), as right after a removal or a
             // restart: that passes by itself.
-            Err(error)
-                if error.to_string().contains("unhealthy cluster")
-                    && started.elapsed() < UNHEALTHY_RETRY =>
+            Err(error @ EtcdError::UnhealthyCluster { .. })
+                if started.elapsed() < UNHEALTHY_RETRY =>
             {
                 say.line(format!(
                     "etcd says \"unhealthy cluster\": its members have not been connected long enough \

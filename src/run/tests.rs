@@ -23,7 +23,7 @@ fn step(title: &str, script: &str) -> Step {
 fn plan_in(dir: &std::path::Path, fail: bool) -> Plan {
     let mark = |name: &str| format!("touch {}/{name}", dir.display());
     Plan {
-        procedure: "test".into(),
+        procedure: crate::plan::Procedure::HealthCheck,
         title: "test plan".into(),
         summary: "marks files".into(),
         etcdctl_flags: vec![],
@@ -214,7 +214,7 @@ async fn manual_steps_accepted_by_yes_say_so() {
     let transcript = Transcript::open(dir.path()).expect("opens");
     let path = transcript.path().to_path_buf();
     let plan = Plan {
-        procedure: "manual".into(),
+        procedure: crate::plan::Procedure::HealthCheck,
         title: "manual".into(),
         summary: String::new(),
         etcdctl_flags: vec![],

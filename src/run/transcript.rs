@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct TranscriptRecord {
     pub time: String,
     pub run_id: String,
-    pub procedure: String,
+    pub procedure: crate::plan::Procedure,
     pub step: usize,
     pub title: String,
     pub risk: crate::plan::Risk,

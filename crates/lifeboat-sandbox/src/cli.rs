@@ -118,23 +118,7 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             dir,
             members,
             reuse,
-        } => {
-            let dir = dir_of(dir)?;
-            if reuse && running(&dir)? {
-                eprintln!("Using the sandbox already running in {}.", dir.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            eprintln!(
-                "Starting {members} etcd members with TLS in {} ...",
-                dir.display()
-            );
-            let state = crate::up(&dir, usize::from(members)).await?;
-            print_members(&state);
-            println!(
-                "\nUse it with lifeboat, etcdctl and kubectl:  eval \"$(lifeboat-sandbox env --dir {})\"",
-                dir.display()
-            );
-        }
+        } => up(dir_of(dir)?, members, reuse).await?,
         SandboxCommand::Down { dir } => {
             let dir = dir_of(dir)?;
             crate::down(&dir)?;
@@ -175,28 +159,7 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             client_port,
             peer_port,
             replaces,
-        } => {
-            let dir = dir_of(dir)?;
-            let joining = SandboxMember {
-                home: dir.join(&member),
-                name: member,
-                client_port,
-                peer_port,
-                pid: None,
-            };
-            let started = crate::join_member(&dir, joining, &replaces).await?;
-            println!(
-                "{} runs as pid {} in the sandbox {}{}",
-                started.name,
-                started.pid.unwrap_or(0),
-                dir.display(),
-                if replaces.is_empty() {
-                    String::new()
-                } else {
-                    format!(", which no longer lists {}", replaces.join(", "))
-                }
-            );
-        }
+        } => join(dir_of(dir)?, member, client_port, peer_port, replaces).await?,
         SandboxCommand::ServeKube { dir, port } => {
             let dir = dir_of(dir)?;
             crate::kube_api::serve(&dir, port).await?;
@@ -224,6 +187,55 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `up`: starts (or, with `reuse`, keeps) the sandbox and says how to reach it.
+async fn up(dir: PathBuf, members: u16, reuse: bool) -> Result<()> {
+    if reuse && running(&dir)? {
+        eprintln!("Using the sandbox already running in {}.", dir.display());
+        return Ok(());
+    }
+    eprintln!(
+        "Starting {members} etcd members with TLS in {} ...",
+        dir.display()
+    );
+    let state = crate::up(&dir, usize::from(members)).await?;
+    print_members(&state);
+    println!(
+        "\nUse it with lifeboat, etcdctl and kubectl:  eval \"$(lifeboat-sandbox env --dir {})\"",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `join`: registers a member lifeboat's `member join` set up, and starts it.
+async fn join(
+    dir: PathBuf,
+    member: String,
+    client_port: u16,
+    peer_port: u16,
+    replaces: Vec<String>,
+) -> Result<()> {
+    let joining = SandboxMember {
+        home: dir.join(&member),
+        name: member,
+        client_port,
+        peer_port,
+        pid: None,
+    };
+    let started = crate::join_member(&dir, joining, &replaces).await?;
+    println!(
+        "{} runs as pid {} in the sandbox {}{}",
+        started.name,
+        started.pid.unwrap_or(0),
+        dir.display(),
+        if replaces.is_empty() {
+            String::new()
+        } else {
+            format!(", which no longer lists {}", replaces.join(", "))
+        }
+    );
+    Ok(())
 }
 
 /// Whether any member of the sandbox in `dir` runs.

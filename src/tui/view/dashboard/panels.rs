@@ -227,7 +227,7 @@ pub fn host_lines(report: &HealthReport) -> Vec<Line<'static>> {
         .collect();
     if lines.is_empty() {
         lines.push(Line::raw(
-            "no etcd unit, container or sandbox process on this host",
+            "no etcd unit, container or etcd process on this host",
         ));
     }
     for dir in &report.host.data_dirs {
