@@ -5,6 +5,7 @@ fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
     super::plan_member_replace(facts).map(crate::procedures::validated)
 }
 use crate::connection::{Endpoints, Source};
+use crate::plan::{Action, EtcdCall, Risk};
 
 const TEMPLATE: &str = "\
 # [member]
