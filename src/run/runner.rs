@@ -172,29 +172,8 @@ impl Runner {
             });
             return Gate::Skipped;
         }
-        let decision = match &self.policy {
-            ConfirmPolicy::DryRun => {
-                self.emit(RunEvent::StepFinished {
-                    index,
-                    outcome: StepOutcome::NotRun,
-                });
-                return Gate::Skipped;
-            }
-            // Whoever stopped the plan wants it to end cleanly, not to be asked again.
-            _ if stopped_at.is_some() => Decision::Run,
-            ConfirmPolicy::AssumeYes => Decision::Run,
-            ConfirmPolicy::Ask(asker) => {
-                let (request, answer) = ConfirmRequest::new(index, step.clone());
-                // Nobody left to ask means nobody said yes.
-                if asker.send(request).await.is_err() {
-                    Decision::Abort
-                } else {
-                    tokio::select! {
-                        answer = answer => answer.unwrap_or(Decision::Abort),
-                        () = self.stop_requested() => Decision::Abort,
-                    }
-                }
-            }
+        let Some(decision) = self.decide(index, step, stopped_at).await else {
+            return Gate::Skipped;
         };
         match decision {
             Decision::Abort => {
@@ -231,6 +210,40 @@ impl Runner {
             Decision::Run => {}
         }
         Gate::Run
+    }
+
+    /// What the confirm policy says of `step`; `None` for a dry run, which runs nothing. A
+    /// stopped plan's always-run steps run without asking.
+    async fn decide(
+        &self,
+        index: usize,
+        step: &Step,
+        stopped_at: Option<usize>,
+    ) -> Option<Decision> {
+        Some(match &self.policy {
+            ConfirmPolicy::DryRun => {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: StepOutcome::NotRun,
+                });
+                return None;
+            }
+            // Whoever stopped the plan wants it to end cleanly, not to be asked again.
+            _ if stopped_at.is_some() => Decision::Run,
+            ConfirmPolicy::AssumeYes => Decision::Run,
+            ConfirmPolicy::Ask(asker) => {
+                let (request, answer) = ConfirmRequest::new(index, step.clone());
+                // Nobody left to ask means nobody said yes.
+                if asker.send(request).await.is_err() {
+                    Decision::Abort
+                } else {
+                    tokio::select! {
+                        answer = answer => answer.unwrap_or(Decision::Abort),
+                        () = self.stop_requested() => Decision::Abort,
+                    }
+                }
+            }
+        })
     }
 
     /// Executes the step, checks it, keeps its outputs, records and reports it; `true` when it
