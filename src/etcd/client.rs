@@ -76,13 +76,23 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, EtcdError> {
 
 /// Connects to `endpoints` (some or all of `target`'s) with `target`'s TLS files.
 pub async fn connect(target: &Endpoints, endpoints: &[String]) -> Result<Client, EtcdError> {
+    connect_within(target, endpoints, CALL_TIMEOUT).await
+}
+
+/// [`connect`] for calls that may take up to `call_timeout` (a defragmentation blocks its
+/// member for as long as it rewrites the file).
+pub(crate) async fn connect_within(
+    target: &Endpoints,
+    endpoints: &[String],
+    call_timeout: Duration,
+) -> Result<Client, EtcdError> {
     let joined = endpoints.join(",");
     let first = endpoints.first().ok_or(EtcdError::NoEndpoints)?;
     let mut options = ConnectOptions::new()
         .with_connect_timeout(CONNECT_TIMEOUT)
         // Our own deadline (CALL_TIMEOUT) fires first and says so in plain words; tonic's is a
         // backstop for calls made without it.
-        .with_timeout(CALL_TIMEOUT + Duration::from_secs(1));
+        .with_timeout(call_timeout + Duration::from_secs(1));
     if endpoints.iter().any(|e| e.starts_with("https://")) {
         let ca_path = target
             .cacert
@@ -121,7 +131,16 @@ pub(crate) async fn call<T>(
     endpoints: &str,
     future: impl Future<Output = Result<T, etcd_client::Error>>,
 ) -> Result<T, EtcdError> {
-    match tokio::time::timeout(CALL_TIMEOUT, future).await {
+    call_within(endpoints, CALL_TIMEOUT, future).await
+}
+
+/// [`call`] with a timeout of its own.
+pub(crate) async fn call_within<T>(
+    endpoints: &str,
+    timeout: Duration,
+    future: impl Future<Output = Result<T, etcd_client::Error>>,
+) -> Result<T, EtcdError> {
+    match tokio::time::timeout(timeout, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
             let (endpoints, detail) = (endpoints.to_string(), describe(&error));
@@ -134,7 +153,7 @@ pub(crate) async fn call<T>(
         }
         Err(_) => Err(EtcdError::Timeout {
             endpoints: endpoints.to_string(),
-            timeout: CALL_TIMEOUT,
+            timeout,
         }),
     }
 }

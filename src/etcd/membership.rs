@@ -9,7 +9,7 @@ use super::status::MemberInfo;
 use crate::connection::Endpoints;
 
 /// A connection to the first endpoint that answers a status call.
-async fn first_answering(target: &Endpoints) -> Result<(Client, String), EtcdError> {
+pub(crate) async fn first_answering(target: &Endpoints) -> Result<(Client, String), EtcdError> {
     if target.endpoints.is_empty() {
         return Err(EtcdError::NoEndpoints);
     }

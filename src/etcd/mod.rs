@@ -4,6 +4,7 @@
 mod bolt;
 mod client;
 mod keys;
+mod maintenance;
 mod membership;
 mod quorum;
 mod snapshot;
@@ -13,6 +14,10 @@ mod stream_digest;
 pub use bolt::{BoltError, BoltStats, read_stats};
 pub use client::{EtcdError, connect};
 pub use keys::count_keys;
+pub use maintenance::{
+    DEFRAG_TIMEOUT, Defragmented, TEST_WRITE_KEY, compact_to_current, defragment, disarm_alarms,
+    test_write,
+};
 pub use membership::{add_member, promote_member, remove_member};
 pub use quorum::{Quorum, check_removal, size_advice};
 pub use snapshot::{SnapshotError, Transferred, digest_file, save_snapshot};

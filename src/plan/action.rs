@@ -133,6 +133,19 @@ pub enum EtcdCall {
         name: String,
         timeout_secs: u64,
     },
+    /// `compact` to the current revision, physically: the history before it is dropped, so a
+    /// defragmentation has space to give back.
+    Compact,
+    /// `defrag` of the one member called `name` at `client_url`; it blocks that member while
+    /// it rewrites its file. Reports the file's size before and after.
+    Defragment {
+        name: String,
+        client_url: String,
+    },
+    /// `alarm disarm`: every raised alarm (NOSPACE) cleared.
+    AlarmDisarm,
+    /// A key put and deleted again, proving the cluster takes writes.
+    TestWrite,
 }
 
 impl EtcdCall {
@@ -170,6 +183,12 @@ impl EtcdCall {
             EtcdCall::MemberPromote { .. } => {
                 words(&["member", "promote", StepValue::NewMemberId.placeholder()])
             }
+            EtcdCall::Compact => words(&["compact", "${REVISION}", "--physical"]),
+            EtcdCall::Defragment { client_url, .. } => {
+                vec![format!("--endpoints={client_url}"), "defrag".into()]
+            }
+            EtcdCall::AlarmDisarm => words(&["alarm", "disarm"]),
+            EtcdCall::TestWrite => words(&["put", "/lifeboat/write-test", "ok"]),
         }
     }
 }

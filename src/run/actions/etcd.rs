@@ -137,6 +137,9 @@ async fn call_etcd(
     if let Some(result) = membership_call(ctx, call, target).await {
         return result;
     }
+    if let Some(result) = super::etcd_space::execute(ctx, call, target).await {
+        return result;
+    }
     read_call(ctx, call, target)
         .await
         .map_err(|e| format!("{e}\n{}", e.hint()))
@@ -187,7 +190,13 @@ async fn membership_call(
             let timeout = Duration::from_secs(*timeout_secs);
             member_calls::member_promote(index, target, name, timeout, events).await
         }
-        EtcdCall::MemberList | EtcdCall::EndpointStatus | EtcdCall::AlarmList => return None,
+        EtcdCall::MemberList
+        | EtcdCall::EndpointStatus
+        | EtcdCall::AlarmList
+        | EtcdCall::Compact
+        | EtcdCall::Defragment { .. }
+        | EtcdCall::AlarmDisarm
+        | EtcdCall::TestWrite => return None,
     })
 }
 
@@ -255,6 +264,10 @@ async fn read_call(
         | EtcdCall::MemberRemove { .. }
         | EtcdCall::MemberAdd { .. }
         | EtcdCall::WaitCaughtUp { .. }
-        | EtcdCall::MemberPromote { .. } => Err(EtcdError::Unhandled(format!("{call:?}"))),
+        | EtcdCall::MemberPromote { .. }
+        | EtcdCall::Compact
+        | EtcdCall::Defragment { .. }
+        | EtcdCall::AlarmDisarm
+        | EtcdCall::TestWrite => Err(EtcdError::Unhandled(format!("{call:?}"))),
     }
 }

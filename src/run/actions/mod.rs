@@ -8,6 +8,7 @@ mod appdata;
 mod command;
 mod etcd;
 pub(crate) mod etcd_checks;
+mod etcd_space;
 mod files;
 mod kube;
 
