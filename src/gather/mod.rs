@@ -10,6 +10,7 @@ pub mod cluster_backup;
 pub mod cluster_restore;
 pub mod defaults;
 mod host_layout;
+pub mod maintenance;
 pub mod member;
 pub mod project;
 

@@ -36,6 +36,10 @@ pub enum Procedure {
     /// A workload's volumes copied back into its pod, then the restart chosen.
     #[value(skip)]
     AppDataRestore,
+    /// The NOSPACE alarm: compact, defragment every member (leader last), disarm, test write.
+    SpaceRecovery,
+    /// Members whose file is mostly free space defragmented, leader last.
+    Defrag,
 }
 
 impl Procedure {
@@ -60,6 +64,8 @@ impl Procedure {
             Procedure::MemberPromote => "Member promote",
             Procedure::AppDataBackup => "Application data backup",
             Procedure::AppDataRestore => "Application data restore",
+            Procedure::SpaceRecovery => "Space recovery (NOSPACE)",
+            Procedure::Defrag => "Defragmentation",
         }
     }
 
@@ -117,6 +123,18 @@ impl Procedure {
                 "Copies a bundle's volumes back into the workload's pod and restarts it as chosen. \
                  From the command line: `lifeboat appdata restore`."
             }
+            Procedure::SpaceRecovery => {
+                "When etcd refuses writes with `mvcc: database space exceeded`: compacts to the \
+                 current revision, defragments every member one at a time with the leader last, \
+                 waiting for health in between, disarms the NOSPACE alarm, proves a write works \
+                 and reads the quota gauge again. Refused while a member is unhealthy. From the \
+                 command line: `lifeboat maintenance nospace`."
+            }
+            Procedure::Defrag => {
+                "Defragments the members whose file is at least 45% and 100 MB free space \
+                 (OpenShift's rule), or the one named, leader last, waiting for health in \
+                 between. From the command line: `lifeboat maintenance defrag [--member NAME]`."
+            }
         }
     }
 
@@ -133,6 +151,8 @@ impl Procedure {
             Procedure::MemberJoin => "member-join",
             Procedure::AppDataBackup => "app-data-backup",
             Procedure::AppDataRestore => "app-data-restore",
+            Procedure::SpaceRecovery => "space-recovery",
+            Procedure::Defrag => "defrag",
         }
     }
 }

@@ -12,6 +12,7 @@ mod member_promote;
 mod member_replace;
 mod project_export;
 mod project_restore;
+mod space_recovery;
 
 pub use app_data_backup::{
     APP_DATA_KIND, APP_DATA_RECORD, AppDataBackupFacts, AppDataRecord, plan_app_data_backup,
@@ -40,6 +41,10 @@ pub use member_replace::{
 
 pub use project_export::{ProjectExportFacts, plan_project_export};
 pub use project_restore::{ProjectRestoreFacts, plan_project_restore};
+pub use space_recovery::{
+    DEFRAG_FREE_BYTES, DEFRAG_FREE_SHARE, MemberSpace, SpaceFacts, SpaceStatus, plan_defrag,
+    plan_space_recovery,
+};
 
 pub use crate::plan::Procedure;
 
