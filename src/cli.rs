@@ -100,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MemberCommand,
     },
+    /// Space maintenance: recover from the NOSPACE alarm, defragment members
+    Maintenance {
+        #[command(subcommand)]
+        command: MaintenanceCommand,
+    },
     /// Re-check a bundle: every file's size and SHA-256, and the snapshot's own hash
     Verify { bundle: PathBuf },
     /// Saved connection settings
@@ -222,6 +227,33 @@ impl RestoreClusterArgs {
             container: self.placement.docker.clone(),
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCommand {
+    /// `mvcc: database space exceeded`: compact, defragment every member (leader last), disarm
+    /// the alarm, prove a write works
+    Nospace(MaintenanceArgs),
+    /// Defragment the members that are at least 45% and 100 MB free space, leader last
+    Defrag(DefragArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MaintenanceArgs {
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DefragArgs {
+    /// Defragment this member only, whatever its free space
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
+    #[command(flatten)]
+    pub common: MaintenanceArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
 pub mod appdata;
+mod maintenance;
 pub mod member;
 mod procedure;
 mod project;
@@ -69,6 +70,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
         Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
+        Some(Command::Maintenance { command }) => {
+            maintenance::dispatch(command, &cli.connection).await
+        }
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Profile { command }) => profile::dispatch(command, &cli.connection),
     }
