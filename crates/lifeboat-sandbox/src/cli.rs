@@ -37,6 +37,10 @@ pub enum SandboxCommand {
         /// Use a sandbox that is already running instead of refusing (`make demo`)
         #[arg(long)]
         reuse: bool,
+        /// Each member's backend quota in bytes (ETCD_QUOTA_BACKEND_BYTES), to rehearse the
+        /// NOSPACE alarm; only for a new sandbox
+        #[arg(long, value_name = "BYTES")]
+        quota_backend_bytes: Option<u64>,
     },
     /// Stop every member the sandbox started; its data stays
     Down {
@@ -118,7 +122,8 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             dir,
             members,
             reuse,
-        } => up(dir_of(dir)?, members, reuse).await?,
+            quota_backend_bytes,
+        } => up(dir_of(dir)?, members, reuse, quota_backend_bytes).await?,
         SandboxCommand::Down { dir } => {
             let dir = dir_of(dir)?;
             crate::down(&dir)?;
@@ -190,7 +195,7 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
 }
 
 /// `up`: starts (or, with `reuse`, keeps) the sandbox and says how to reach it.
-async fn up(dir: PathBuf, members: u16, reuse: bool) -> Result<()> {
+async fn up(dir: PathBuf, members: u16, reuse: bool, quota: Option<u64>) -> Result<()> {
     if reuse && running(&dir)? {
         eprintln!("Using the sandbox already running in {}.", dir.display());
         return Ok(());
@@ -199,7 +204,7 @@ async fn up(dir: PathBuf, members: u16, reuse: bool) -> Result<()> {
         "Starting {members} etcd members with TLS in {} ...",
         dir.display()
     );
-    let state = crate::up(&dir, usize::from(members)).await?;
+    let state = crate::up_with_quota(&dir, usize::from(members), quota).await?;
     print_members(&state);
     println!(
         "\nUse it with lifeboat, etcdctl and kubectl:  eval \"$(lifeboat-sandbox env --dir {})\"",

@@ -74,6 +74,17 @@ fn find_member<'a>(state: &'a mut SandboxState, name: &str) -> Result<&'a mut Sa
 /// Starts an `members`-strong cluster in `dir`, or restarts the stopped sandbox already there,
 /// and waits until every member is healthy.
 pub async fn up(dir: &Path, members: usize) -> Result<SandboxState> {
+    up_with_quota(dir, members, None).await
+}
+
+/// [`up`], with every new member's backend quota (`ETCD_QUOTA_BACKEND_BYTES`) set to
+/// `quota_backend_bytes` when given, so that the NOSPACE alarm can be rehearsed. A sandbox
+/// that exists already keeps the quota it was created with.
+pub async fn up_with_quota(
+    dir: &Path,
+    members: usize,
+    quota_backend_bytes: Option<u64>,
+) -> Result<SandboxState> {
     let etcd = which::which("etcd").map_err(|_| SandboxError::EtcdMissing)?;
     let mut state = match SandboxState::load_if_present(dir)? {
         Some(state) => {
@@ -92,7 +103,7 @@ pub async fn up(dir: &Path, members: usize) -> Result<SandboxState> {
             }
             state
         }
-        None => create(dir, members)?,
+        None => create(dir, members, quota_backend_bytes)?,
     };
     for member in &mut state.members {
         let conf = EtcdConf::load(&member.conf_path())?;
@@ -118,7 +129,7 @@ pub async fn up(dir: &Path, members: usize) -> Result<SandboxState> {
 }
 
 /// Writes the CA, certificates and one `etcd.conf` per member; starts nothing.
-fn create(dir: &Path, count: usize) -> Result<SandboxState> {
+fn create(dir: &Path, count: usize, quota: Option<u64>) -> Result<SandboxState> {
     std::fs::create_dir_all(dir)
         .wrap_err_with(|| format!("creating sandbox directory {}", dir.display()))?;
     let ca = CertificateAuthority::generate("lifeboat sandbox etcd CA")?;
@@ -156,7 +167,10 @@ fn create(dir: &Path, count: usize) -> Result<SandboxState> {
             .write(&etc, "peer")?;
         lifeboat::fsutil::write_atomically(&etc.join("ca.crt"), ca.cert_pem().as_bytes(), 0o644)?;
         std::fs::create_dir_all(member.data_dir()).wrap_err("creating a member data directory")?;
-        let conf = member_conf(member, &initial_cluster, &token);
+        let mut conf = member_conf(member, &initial_cluster, &token);
+        if let Some(bytes) = quota {
+            conf.set("ETCD_QUOTA_BACKEND_BYTES", bytes.to_string());
+        }
         lifeboat::fsutil::write_atomically(
             &member.conf_path(),
             conf.to_string().as_bytes(),
