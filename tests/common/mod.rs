@@ -90,12 +90,18 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn up(members: u16) -> Self {
+        Sandbox::up_with(members, &[])
+    }
+
+    /// [`Sandbox::up`] with more arguments for `lifeboat-sandbox up` (`--quota-backend-bytes`).
+    pub fn up_with(members: u16, extra: &[&str]) -> Self {
         let lifeboat = Lifeboat::new();
         let root = tempfile::tempdir().expect("sandbox root");
         let dir = root.path().join("sandbox");
         let output = lifeboat
             .sandbox_command()
             .args(["up", "--members", &members.to_string(), "--dir", path(&dir)])
+            .args(extra)
             .output()
             .expect("lifeboat-sandbox runs");
         assert!(
