@@ -5,10 +5,10 @@
 pub fn alarm_advice(alarm: &str) -> &'static str {
     match alarm {
         "NOSPACE" => {
-            "the database hit its quota and etcd refuses every write: compact to the current \
-             revision, defragment each member one at a time (leader last, `etcdctl defrag \
-             --endpoints URL`), then `etcdctl alarm disarm`; raise ETCD_QUOTA_BACKEND_BYTES if \
-             the data really needs the room"
+            "the database hit its quota and etcd refuses every write: run :nospace (`lifeboat \
+             maintenance nospace`), which compacts, defragments each member one at a time \
+             leader last, disarms the alarm and proves a write works; raise \
+             ETCD_QUOTA_BACKEND_BYTES if the data really needs the room"
         }
         "CORRUPT" => {
             "this member's data disagrees with the others': take it out of service and replace \
@@ -24,7 +24,7 @@ mod tests {
 
     #[test]
     fn each_alarm_names_its_way_out() {
-        assert!(alarm_advice("NOSPACE").contains("alarm disarm"));
+        assert!(alarm_advice("NOSPACE").contains(":nospace"));
         assert!(alarm_advice("CORRUPT").contains(":replace"));
         assert!(alarm_advice("SOMETHING").contains("alarm list"));
     }

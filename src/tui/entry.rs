@@ -12,10 +12,12 @@ pub enum Entry {
     ProjectExport,
     ProjectRestore,
     AppData,
+    SpaceRecovery,
+    Defrag,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 9] = [
+    pub const ALL: [Entry; 11] = [
         Entry::HealthCheck,
         Entry::ClusterBackup,
         Entry::ClusterRestore,
@@ -25,6 +27,8 @@ impl Entry {
         Entry::ProjectExport,
         Entry::ProjectRestore,
         Entry::AppData,
+        Entry::SpaceRecovery,
+        Entry::Defrag,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +42,8 @@ impl Entry {
             Entry::ProjectExport => "Project export",
             Entry::ProjectRestore => "Project restore",
             Entry::AppData => "Application data",
+            Entry::SpaceRecovery => "Space recovery (NOSPACE)",
+            Entry::Defrag => "Defragmentation",
         }
     }
 
@@ -53,6 +59,8 @@ impl Entry {
             Entry::ProjectExport => "export",
             Entry::ProjectRestore => "import",
             Entry::AppData => "appdata",
+            Entry::SpaceRecovery => "nospace",
+            Entry::Defrag => "defrag",
         }
     }
 
@@ -68,6 +76,8 @@ impl Entry {
             Entry::ProjectExport => &["project", "namespace"],
             Entry::ProjectRestore => &["project", "restore-project"],
             Entry::AppData => &["volume", "pvc", "data"],
+            Entry::SpaceRecovery => &["space", "quota", "alarm", "compact"],
+            Entry::Defrag => &["defragment", "fragmentation"],
         }
     }
 
@@ -97,6 +107,12 @@ impl Entry {
             Entry::ProjectRestore => "A project recreated from its export, in an order that works.",
             Entry::AppData => {
                 "A workload's volumes copied out of its running pod, or back into it."
+            }
+            Entry::SpaceRecovery => {
+                "Database space exceeded: compact, defragment every member (leader last), disarm the alarm, prove a write works."
+            }
+            Entry::Defrag => {
+                "The members whose file is at least 45% and 100 MB free space defragmented, leader last."
             }
         }
     }
@@ -134,6 +150,8 @@ mod tests {
         );
         assert_eq!(found("").len(), Entry::ALL.len());
         assert!(found("zzz").is_empty());
+        assert_eq!(found(":nospace"), vec![Entry::SpaceRecovery]);
+        assert_eq!(found("defrag"), vec![Entry::Defrag]);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub fn open_entry(app: &mut App, entry: Entry) -> Vec<Effect> {
     }
     match entry {
         Entry::HealthCheck => vec![Effect::StartPlan(Procedure::HealthCheck)],
+        // They ask nothing: the gather reads every member's space and plans, or says why not.
+        Entry::SpaceRecovery => vec![Effect::StartPlan(Procedure::SpaceRecovery)],
+        Entry::Defrag => vec![Effect::StartPlan(Procedure::Defrag)],
         Entry::ClusterBackup => {
             show_form(app, backup_form(app).form(&RealHost));
             vec![]
@@ -335,6 +338,21 @@ mod tests {
             ]
         );
         assert!(offers_for("disk full").is_empty());
+    }
+
+    #[test]
+    fn space_recovery_and_defragmentation_ask_nothing_and_open_their_plans() {
+        let mut app = App::new(None, jiff::Timestamp::now());
+        for (entry, procedure) in [
+            (Entry::SpaceRecovery, Procedure::SpaceRecovery),
+            (Entry::Defrag, Procedure::Defrag),
+        ] {
+            let effects = open_entry(&mut app, entry);
+            assert!(
+                matches!(effects.as_slice(), [Effect::StartPlan(p)] if *p == procedure),
+                "{entry:?} opens {effects:?}"
+            );
+        }
     }
 
     #[test]
