@@ -62,6 +62,21 @@ fn nospace_compacts_defragments_disarms_and_writes_again() {
     assert!(alarms(&sandbox).contains("NOSPACE"));
     let before = db_sizes(&sandbox);
 
+    // The runbook first: the leader's defragmentation is the last, the write after the disarm.
+    let runbook = sandbox.lifeboat(&["plan", "space-recovery"]);
+    let printed = text(&runbook);
+    assert!(runbook.status.success(), "{printed}");
+    let at = |needle: &str| {
+        printed
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}:\n{printed}"))
+    };
+    assert!(
+        at("alarm disarm") < at("put /lifeboat/write-test"),
+        "{printed}"
+    );
+    assert_eq!(printed.matches(" defrag   (native").count(), 3, "{printed}");
+
     let recovered = sandbox.lifeboat(&["maintenance", "nospace", "--yes"]);
     let report = text(&recovered);
     assert!(recovered.status.success(), "{report}");

@@ -191,8 +191,8 @@ fn compact_step() -> Step {
     Step::new(
         "Compact to the current revision",
         "Drops every older revision of every key, so that defragmentation has pages to give \
-         back. The API server compacts every few minutes anyway; only history is lost, no \
-         current value.",
+         back; the current revision is read from the cluster when the step runs. The API \
+         server compacts every few minutes anyway; only history is lost, no current value.",
         Risk::Destructive,
         Action::Etcd(EtcdCall::Compact),
         Check::Completed,
