@@ -12,6 +12,7 @@ mod kube;
 mod member_calls;
 mod native;
 mod native_files;
+mod readonly;
 mod restore;
 mod runner;
 mod transcript;

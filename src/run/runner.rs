@@ -27,6 +27,8 @@ pub struct Runner {
     bindings: std::collections::BTreeMap<String, String>,
     /// Digests of files this run wrote and hashed on the way, so sealing need not re-read them.
     known_sha256: std::collections::BTreeMap<std::path::PathBuf, String>,
+    /// Read-only mode: how to leave it, when it is on (`super::readonly`).
+    readonly: Option<String>,
 }
 
 impl Runner {
@@ -42,7 +44,14 @@ impl Runner {
             snapshot_stats: None,
             bindings: std::collections::BTreeMap::new(),
             known_sha256: std::collections::BTreeMap::new(),
+            readonly: crate::config::current().readonly_exit(),
         }
+    }
+
+    /// Read-only mode on (with how to leave it) or off, whatever the settings say.
+    pub fn with_readonly(mut self, how_to_leave: Option<String>) -> Self {
+        self.readonly = how_to_leave;
+        self
     }
 
     /// Every executed action is appended to `transcript`.
@@ -97,6 +106,15 @@ impl Runner {
                         reason: reason.clone(),
                     },
                 });
+                continue;
+            }
+            if let Some(refused) = super::readonly::refusal(step, self.readonly.as_deref(), dry_run)
+            {
+                self.emit(RunEvent::StepFinished {
+                    index,
+                    outcome: refused,
+                });
+                failed_at.get_or_insert(index);
                 continue;
             }
             let decision = match &self.policy {

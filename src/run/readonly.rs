@@ -1,0 +1,184 @@
+//! Read-only mode (`--readonly`, `LIFEBOAT_READONLY`, `readonly = true`): the runner refuses
+//! every step that is not read-only before it is confirmed or run. It lives in the runner so
+//! that every front end (TUI, CLI, tests) gets it without being able to forget it.
+
+use super::events::StepOutcome;
+use crate::plan::{Risk, Step};
+
+/// The refusal of `step`, when read-only mode is on (`how_to_leave` says how to turn it off)
+/// and the step could change something; `None` when it may run. A dry run executes nothing,
+/// so it refuses nothing either.
+pub(super) fn refusal(
+    step: &Step,
+    how_to_leave: Option<&str>,
+    dry_run: bool,
+) -> Option<StepOutcome> {
+    let how = how_to_leave?;
+    if dry_run || step.risk == Risk::ReadOnly {
+        return None;
+    }
+    Some(StepOutcome::Failed {
+        error: format!(
+            "refused: read-only mode is on, and this step is {} (it would change the host); \
+             nothing was done",
+            step.risk.label()
+        ),
+        next: format!("To run it, leave read-only mode: {how}, then start the procedure again."),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::mpsc;
+
+    use crate::plan::{Action, Check, CommandSpec, Plan, Risk, Step};
+    use crate::run::{ConfirmPolicy, PlanOutcome, RunEvent, Runner, StepOutcome};
+
+    fn step(title: &str, risk: Risk, action: Action) -> Step {
+        Step {
+            title: title.into(),
+            reason: "test".into(),
+            risk,
+            action,
+            check: Check::ExitSuccess,
+            if_failed: format!("undo {title}"),
+            always_run: false,
+            required: false,
+        }
+    }
+
+    /// A look (which leaves a mark, to prove it ran), a write, and another look.
+    fn plan_in(dir: &std::path::Path) -> Plan {
+        let look = |name: &str| {
+            Action::Run(CommandSpec::local([
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("touch {}/{name}", dir.display()),
+            ]))
+        };
+        let write = Action::WriteFile {
+            path: dir.join("written"),
+            contents: "changed\n".into(),
+            mode: 0o600,
+        };
+        Plan {
+            procedure: "test".into(),
+            title: "test plan".into(),
+            summary: "looks, writes, looks".into(),
+            etcdctl_flags: vec![],
+            steps: vec![
+                step("look", Risk::ReadOnly, look("looked")),
+                Step {
+                    check: Check::Completed,
+                    ..step("write", Risk::Destructive, write)
+                },
+                step("look again", Risk::ReadOnly, look("looked-again")),
+            ],
+        }
+    }
+
+    async fn run(
+        runner: Runner,
+        plan: &Plan,
+        rx: mpsc::UnboundedReceiver<RunEvent>,
+    ) -> (PlanOutcome, Vec<RunEvent>) {
+        let mut runner = runner;
+        let outcome = runner.run(plan).await;
+        drop(runner);
+        let mut rx = rx;
+        let mut events = Vec::new();
+        while let Some(event) = rx.recv().await {
+            events.push(event);
+        }
+        (outcome, events)
+    }
+
+    #[tokio::test]
+    async fn a_step_that_writes_is_refused_and_the_plan_stops() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let runner = Runner::new(ConfirmPolicy::AssumeYes, tx)
+            .with_readonly(Some("run the command again without --readonly".into()));
+        let (outcome, events) = run(runner, &plan_in(dir.path()), rx).await;
+
+        assert_eq!(outcome, PlanOutcome::Failed { at: 1 });
+        assert!(
+            dir.path().join("looked").exists(),
+            "read-only steps still run"
+        );
+        assert!(
+            !dir.path().join("written").exists(),
+            "the write was refused"
+        );
+        assert!(
+            !dir.path().join("looked-again").exists(),
+            "the plan stopped"
+        );
+        let refused = events.iter().find_map(|e| match e {
+            RunEvent::StepFinished {
+                index: 1,
+                outcome: StepOutcome::Failed { error, next },
+            } => Some((error.clone(), next.clone())),
+            _ => None,
+        });
+        let (error, next) = refused.expect("step 2 is reported as refused");
+        assert!(error.contains("read-only mode is on"), "{error}");
+        assert!(next.contains("without --readonly"), "{next}");
+        assert!(
+            !events.contains(&RunEvent::StepStarted { index: 1 }),
+            "a refused step never starts"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_step_is_never_put_to_the_engineer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (asks_tx, mut asks) = mpsc::channel::<crate::run::ConfirmRequest>(1);
+        let answerer = tokio::spawn(async move {
+            let mut asked = Vec::new();
+            while let Some(request) = asks.recv().await {
+                asked.push(request.index);
+                request.answer(crate::run::Decision::Run);
+            }
+            asked
+        });
+        let runner = Runner::new(ConfirmPolicy::Ask(asks_tx), tx).with_readonly(Some("x".into()));
+        let (outcome, _) = run(runner, &plan_in(dir.path()), rx).await;
+        assert_eq!(outcome, PlanOutcome::Failed { at: 1 });
+        assert_eq!(answerer.await.expect("the answerer ends"), [0]);
+        assert!(!dir.path().join("written").exists());
+    }
+
+    #[tokio::test]
+    async fn without_read_only_mode_the_same_plan_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let runner = Runner::new(ConfirmPolicy::AssumeYes, tx).with_readonly(None);
+        let (outcome, _) = run(runner, &plan_in(dir.path()), rx).await;
+        assert_eq!(outcome, PlanOutcome::Completed);
+        assert!(dir.path().join("written").exists());
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_shows_every_step_in_read_only_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let runner = Runner::new(ConfirmPolicy::DryRun, tx).with_readonly(Some("x".into()));
+        let (outcome, events) = run(runner, &plan_in(dir.path()), rx).await;
+        assert_eq!(outcome, PlanOutcome::DryRun);
+        let not_run = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    RunEvent::StepFinished {
+                        outcome: StepOutcome::NotRun,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(not_run, 3);
+    }
+}
