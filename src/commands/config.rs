@@ -104,10 +104,12 @@ mod tests {
 
     #[test]
     fn show_names_the_origin_of_every_value() {
-        let mut settings = crate::config::Settings::default();
-        settings.readonly = crate::config::Setting {
-            value: true,
-            origin: crate::config::Origin::Environment("LIFEBOAT_READONLY"),
+        let settings = crate::config::Settings {
+            readonly: crate::config::Setting {
+                value: true,
+                origin: crate::config::Origin::Environment("LIFEBOAT_READONLY"),
+            },
+            ..Default::default()
         };
         let shown = super::show(&settings);
         let readonly = shown

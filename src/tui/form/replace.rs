@@ -279,24 +279,6 @@ impl FormSpec for ReplaceForm {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_suggested_name_is_the_next_free_one() {
-        assert_eq!(
-            suggest_name("etcd-3", &["etcd-1", "etcd-2", "etcd-3"]),
-            "etcd-4"
-        );
-        assert_eq!(
-            suggest_name("master-2", &["master-1", "master-2"]),
-            "master-3"
-        );
-        assert_eq!(suggest_name("", &["etcd-1"]), "etcd-2");
-    }
-}
-
 /// The `learner_threshold` of lifeboat's settings as the first (pre-selected) choice.
 fn with_configured_threshold(mut choices: Vec<Choice>) -> Vec<Choice> {
     let value = crate::requests::format_size(crate::config::current().learner_threshold.value);
@@ -314,4 +296,22 @@ fn with_configured_threshold(mut choices: Vec<Choice>) -> Vec<Choice> {
         ),
     }
     choices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suggested_name_is_the_next_free_one() {
+        assert_eq!(
+            suggest_name("etcd-3", &["etcd-1", "etcd-2", "etcd-3"]),
+            "etcd-4"
+        );
+        assert_eq!(
+            suggest_name("master-2", &["master-1", "master-2"]),
+            "master-3"
+        );
+        assert_eq!(suggest_name("", &["etcd-1"]), "etcd-2");
+    }
 }
