@@ -39,7 +39,7 @@ echo "flags: ${{COMPREPLY[*]}}""#,
         .expect("bash runs");
     let said = text(&output);
     assert!(output.status.success(), "{said}");
-    assert!(said.contains("complete -F _lifeboat"), "{said}");
+    assert!(said.contains("-F _lifeboat lifeboat"), "{said}");
     assert!(
         said.lines().any(|l| l.starts_with("subcommands: ")
             && l.contains("backup")

@@ -92,8 +92,12 @@ fn a_bad_file_is_named_with_its_key_and_nothing_runs() {
 }
 
 /// Nothing of the bundle, not even its staging directory, exists after a refused backup.
-fn assert_nothing_written(bundle: &Path) {
-    assert!(!bundle.exists(), "{} was written", bundle.display());
+fn assert_nothing_written(bundle: &Path, report: &str) {
+    assert!(
+        !bundle.exists(),
+        "{} was written: {report}",
+        bundle.display()
+    );
     assert!(
         !bundle.with_extension("partial").exists(),
         "a staging directory was written"
@@ -129,7 +133,7 @@ fn readonly_refuses_a_backup_and_writes_nothing() {
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert!(report.contains("read-only mode is on"), "{report}");
     assert!(report.contains("without --readonly"), "{report}");
-    assert_nothing_written(&bundle);
+    assert_nothing_written(&bundle, &report);
 
     // The same through the config file, where the message says how to leave it.
     let file = write_config(&sandbox.lifeboat, "readonly = true\n");
@@ -140,7 +144,7 @@ fn readonly_refuses_a_backup_and_writes_nothing() {
         report.contains(&format!("set `readonly = false` in {}", file.display())),
         "{report}"
     );
-    assert_nothing_written(&bundle);
+    assert_nothing_written(&bundle, &report);
 
     // Reading still works in read-only mode.
     let status = sandbox.lifeboat(&["status"]);

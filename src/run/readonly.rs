@@ -3,7 +3,7 @@
 //! that every front end (TUI, CLI, tests) gets it without being able to forget it.
 
 use super::events::StepOutcome;
-use crate::plan::{Risk, Step};
+use crate::plan::{Action, AppDataAction, EtcdCall, Risk, Step};
 
 /// The refusal of `step`, when read-only mode is on (`how_to_leave` says how to turn it off)
 /// and the step could change something; `None` when it may run. A dry run executes nothing,
@@ -14,17 +14,68 @@ pub(super) fn refusal(
     dry_run: bool,
 ) -> Option<StepOutcome> {
     let how = how_to_leave?;
-    if dry_run || step.risk == Risk::ReadOnly {
+    if dry_run || (step.risk == Risk::ReadOnly && only_reads(&step.action)) {
         return None;
     }
-    Some(StepOutcome::Failed {
-        error: format!(
-            "refused: read-only mode is on, and this step is {} (it would change the host); \
-             nothing was done",
+    let what = if step.risk == Risk::ReadOnly {
+        // The planners call a step read-only when it leaves the cluster as it was; a backup's
+        // new files still change this host, and "just looking" means nothing at all.
+        "it writes on this host, though it leaves the cluster as it was".to_string()
+    } else {
+        format!(
+            "it is {}: it changes the cluster or the host",
             step.risk.label()
-        ),
+        )
+    };
+    Some(StepOutcome::Failed {
+        error: format!("refused: read-only mode is on, and {what}; nothing was done"),
         next: format!("To run it, leave read-only mode: {how}, then start the procedure again."),
     })
+}
+
+/// Whether `action` only reads, whatever it is pointed at. Every variant is named (no `_`), so
+/// a new action cannot run in read-only mode before someone decides which side it is on.
+/// Commands and manual items are judged by their step's risk, the only thing known of them.
+fn only_reads(action: &Action) -> bool {
+    match action {
+        Action::Run(_) | Action::Manual { .. } | Action::Skip { .. } => true,
+        Action::Etcd(call) => match call {
+            EtcdCall::MemberList
+            | EtcdCall::EndpointStatus
+            | EtcdCall::AlarmList
+            | EtcdCall::QuorumCheck { .. }
+            | EtcdCall::WaitCaughtUp { .. } => true,
+            EtcdCall::MemberRemove { .. }
+            | EtcdCall::MemberAdd { .. }
+            | EtcdCall::MemberPromote { .. } => false,
+        },
+        Action::ReadSnapshotBack { .. }
+        | Action::VerifyBundle { .. }
+        | Action::WaitForEtcd { .. }
+        | Action::CompareWithBundle { .. } => true,
+        Action::CreateProject { dry_run, .. } | Action::RestoreObjects { dry_run, .. } => *dry_run,
+        Action::AppData(call) => match call {
+            AppDataAction::ProbePod { writable, .. } => !writable,
+            AppDataAction::CopyOut { .. }
+            | AppDataAction::CopyIn { .. }
+            | AppDataAction::Restart { .. } => false,
+        },
+        Action::PrepareBundle { .. }
+        | Action::Archive { .. }
+        | Action::EtcdSnapshot { .. }
+        | Action::SealBundle { .. }
+        | Action::DiscardStaging { .. }
+        | Action::RestoreArchive { .. }
+        | Action::MoveAside { .. }
+        | Action::SetConfValue { .. }
+        | Action::WriteFile { .. }
+        | Action::IssueCertificates { .. }
+        | Action::PackDirectory { .. }
+        | Action::ExtractBundle { .. }
+        | Action::RemoveDir { .. }
+        | Action::StartEtcd(_)
+        | Action::ExportProject { .. } => false,
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +178,27 @@ mod tests {
         assert!(
             !events.contains(&RunEvent::StepStarted { index: 1 }),
             "a refused step never starts"
+        );
+    }
+
+    /// A backup's steps leave the cluster as it was and are labelled read-only; they still
+    /// write on the host, which "just looking" must not.
+    #[tokio::test]
+    async fn a_step_labelled_read_only_that_writes_a_file_is_refused_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut plan = plan_in(dir.path());
+        plan.steps[1].risk = Risk::ReadOnly;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let runner = Runner::new(ConfirmPolicy::AssumeYes, tx).with_readonly(Some("x".into()));
+        let (outcome, events) = run(runner, &plan, rx).await;
+        assert_eq!(outcome, PlanOutcome::Failed { at: 1 });
+        assert!(!dir.path().join("written").exists());
+        assert!(
+            events.iter().any(|e| matches!(e, RunEvent::StepFinished {
+                index: 1,
+                outcome: StepOutcome::Failed { error, .. },
+            } if error.contains("it writes on this host"))),
+            "{events:?}"
         );
     }
 
