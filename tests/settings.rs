@@ -207,3 +207,62 @@ fn the_backups_directory_of_the_settings_is_where_bundles_go() {
         text(&relative)
     );
 }
+
+/// The TUI in a real terminal with a settings file: the READ-ONLY badge, the refresh interval
+/// and the backup form's container from the file, and a backup started from the palette that
+/// is refused on screen with nothing written.
+#[test]
+fn the_dashboard_in_read_only_mode_says_so_and_refuses_a_backup() {
+    if !have("etcd") || !have("etcdctl") || !have("tmux") {
+        return;
+    }
+    let sandbox = Sandbox::up(1);
+    let home = sandbox.lifeboat.home.path();
+    let backups = home.join("kept");
+    write_config(
+        &sandbox.lifeboat,
+        &format!(
+            "readonly = true\nrefresh_interval = 5\ndocker_container = \"etcd_configured\"\n\
+             backups_dir = \"{}\"\n",
+            backups.display()
+        ),
+    );
+    let mut env = sandbox.env();
+    for (name, dir) in [
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ] {
+        env.push((name.into(), home.join(dir).display().to_string()));
+    }
+    env.push(("HOME".into(), home.display().to_string()));
+    let tmux =
+        common::tmux::Tmux::start("readonly", &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 48));
+    let dashboard = tmux.wait_for("refresh every 5s", 30);
+    assert!(dashboard.contains(" lifeboat  READ-ONLY "), "{dashboard}");
+
+    tmux.keys(&[":"]);
+    tmux.type_text("backup");
+    tmux.keys(&["Enter"]);
+    let form = tmux.wait_for("Cluster backup", 10);
+    assert!(form.contains("READ-ONLY"), "{form}");
+    assert!(form.contains("--docker etcd_configured"), "{form}");
+    assert!(
+        form.contains(&backups.display().to_string()),
+        "the bundle goes under backups_dir: {form}"
+    );
+    // This host, not the configured container (which does not exist here).
+    tmux.keys(&["Tab", "Tab", "Left", "Left"]);
+    let form = tmux.screen();
+    assert!(!form.contains("--docker"), "{form}");
+    tmux.keys(&["Enter"; 3]);
+    tmux.wait_for("the plan, before anything runs", 20);
+    tmux.keys(&["Enter"]);
+    let refused = tmux.wait_for("read-only mode is on", 30);
+    assert!(refused.contains("READ-ONLY"), "{refused}");
+    assert!(
+        !backups.exists() || std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) == 0,
+        "nothing is written under {}",
+        backups.display()
+    );
+}

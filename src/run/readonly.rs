@@ -7,15 +7,23 @@ use crate::plan::{Action, AppDataAction, EtcdCall, Risk, Step};
 
 /// The refusal of `step`, when read-only mode is on (`how_to_leave` says how to turn it off)
 /// and the step could change something; `None` when it may run. A dry run executes nothing,
-/// so it refuses nothing either.
+/// so it refuses nothing either. `stopped`: an earlier step failed or was refused.
 pub(super) fn refusal(
     step: &Step,
     how_to_leave: Option<&str>,
     dry_run: bool,
+    stopped: bool,
 ) -> Option<StepOutcome> {
     let how = how_to_leave?;
     if dry_run || (step.risk == Risk::ReadOnly && only_reads(&step.action)) {
         return None;
+    }
+    if step.always_run && stopped {
+        // Cleanup after a refusal: only steps that read have run, so there is nothing to undo,
+        // and a second refusal would only read as a second problem.
+        return Some(StepOutcome::Skipped {
+            reason: "read-only mode: nothing was changed, so there is nothing to clean up".into(),
+        });
     }
     let what = if step.risk == Risk::ReadOnly {
         // The planners call a step read-only when it leaves the cluster as it was; a backup's
@@ -198,6 +206,34 @@ mod tests {
                 index: 1,
                 outcome: StepOutcome::Failed { error, .. },
             } if error.contains("it writes on this host"))),
+            "{events:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cleanup_after_a_refusal_is_skipped_not_refused_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut plan = plan_in(dir.path());
+        plan.steps.push(Step {
+            always_run: true,
+            ..step(
+                "clean up",
+                Risk::Reversible,
+                Action::RemoveDir {
+                    path: dir.path().to_path_buf(),
+                },
+            )
+        });
+        let (tx, rx) = mpsc::unbounded_channel();
+        let runner = Runner::new(ConfirmPolicy::AssumeYes, tx).with_readonly(Some("x".into()));
+        let (outcome, events) = run(runner, &plan, rx).await;
+        assert_eq!(outcome, PlanOutcome::Failed { at: 1 });
+        assert!(dir.path().exists(), "the cleanup did not run");
+        assert!(
+            events.iter().any(|e| matches!(e, RunEvent::StepFinished {
+                index: 3,
+                outcome: StepOutcome::Skipped { reason },
+            } if reason.contains("nothing to clean up"))),
             "{events:?}"
         );
     }

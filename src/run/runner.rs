@@ -108,8 +108,9 @@ impl Runner {
                 });
                 continue;
             }
-            if let Some(refused) = super::readonly::refusal(step, self.readonly.as_deref(), dry_run)
-            {
+            let stopped = failed_at.is_some();
+            let how_to_leave = self.readonly.as_deref();
+            if let Some(refused) = super::readonly::refusal(step, how_to_leave, dry_run, stopped) {
                 self.emit(RunEvent::StepFinished {
                     index,
                     outcome: refused,
