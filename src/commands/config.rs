@@ -15,7 +15,7 @@ pub fn install(readonly_flag: bool) -> Result<()> {
         },
         &|name| std::env::var(name).ok(),
     )
-    .wrap_err("lifeboat's settings are not valid; fix the value named above")?;
+    .wrap_err("lifeboat's settings are not valid")?;
     config::install(settings)?;
     Ok(())
 }
