@@ -13,7 +13,8 @@ triple=x86_64-unknown-linux-gnu
 # user; the venv's python3 is also the one cargo-zigbuild runs `python3 -m ziglang` with.
 venv="${LIFEBOAT_BUILD_VENV:-$HOME/.local/share/lifeboat-build/venv}"
 [ -x "$venv/bin/cargo-zigbuild" ] && export PATH="$venv/bin:$PATH"
-user_bin="$(python3 -m site --user-base 2>/dev/null)/bin"
+# (`site --user-base` exits 1 where user installs are disabled, as in a venv: not an error.)
+user_bin="$(python3 -m site --user-base 2>/dev/null || true)/bin"
 [ -x "$user_bin/cargo-zigbuild" ] && export PATH="$PATH:$user_bin"
 command -v cargo-zigbuild >/dev/null || {
   echo "release: cargo-zigbuild is missing; run scripts/setup.sh (pip install ziglang cargo-zigbuild)" >&2

@@ -53,7 +53,8 @@ fi
 # when pip refuses to (scripts/release.sh looks in both). Pinned to versions known to work.
 zig_packages=(ziglang==0.17.1 cargo-zigbuild==0.24.1)
 venv="${LIFEBOAT_BUILD_VENV:-$HOME/.local/share/lifeboat-build/venv}"
-user_bin="$(python3 -m site --user-base 2>/dev/null)/bin"
+# (`site --user-base` exits 1 where user installs are disabled, as in a venv: not an error.)
+user_bin="$(python3 -m site --user-base 2>/dev/null || true)/bin"
 if ! command -v cargo-zigbuild >/dev/null 2>&1 && [ ! -x "$venv/bin/cargo-zigbuild" ] \
   && [ ! -x "$user_bin/cargo-zigbuild" ]; then
   echo "Installing ${zig_packages[*]} from PyPI (make release) ..." >&2
