@@ -78,30 +78,6 @@ pub fn show(settings: &Settings) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// `config` repeats `procedures::parse_size` (it may not import it): both must agree.
-    #[test]
-    fn the_config_and_the_flag_read_sizes_alike() {
-        for text in [
-            "700MB",
-            "0",
-            "1.5 GB",
-            "512MiB",
-            "1gib",
-            "42",
-            "7 parsecs",
-            "",
-            "MB",
-            "1e9",
-            ".",
-        ] {
-            assert_eq!(
-                crate::config::parse_size(text),
-                crate::procedures::parse_size(text),
-                "{text:?}"
-            );
-        }
-    }
-
     #[test]
     fn show_names_the_origin_of_every_value() {
         let settings = crate::config::Settings {

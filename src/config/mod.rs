@@ -8,7 +8,6 @@
 //! of the product, so anything may consult it without making a cycle.
 
 mod parse;
-mod size;
 #[cfg(test)]
 mod tests;
 
@@ -17,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+pub use crate::units::parse_size;
 pub use parse::{ConfigError, parse_file};
-pub use size::parse_size;
 
 /// The procedure's 700 MB rule, in the decimal megabytes etcd reports.
 pub const DEFAULT_LEARNER_THRESHOLD: u64 = 700 * 1000 * 1000;
