@@ -1,7 +1,7 @@
 # The README's two commands are `make demo` and `make test`; both install what is missing.
 CARGO ?= cargo
 
-.PHONY: setup demo test lint build bench
+.PHONY: setup demo test lint build bench release
 
 setup:
 	@scripts/setup.sh
@@ -20,9 +20,15 @@ demo: build
 # (--all-targets would also run the benchmark, which takes minutes; clippy still checks it.)
 # The tests drive the lifeboat-sandbox binary, which a test of another package cannot ask cargo
 # to build: the workspace is built first.
-test: setup lint
+# The portable release is built first (once), so that the tests check what ships: its glibc
+# symbol versions and libraries (scripts/check-portable), and that it runs against the sandbox.
+test: setup lint release
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --lib --bins --tests
+
+# dist/lifeboat (stripped, x86_64, glibc 2.17 and later: RHEL 7) and dist/lifeboat.1.
+release: setup
+	CARGO=$(CARGO) scripts/release.sh
 
 # Module cycles are listed by scripts/module-cycles and fail the lint, as clippy's warnings do.
 lint:

@@ -2,7 +2,9 @@
 # Installs what lifeboat and its tests need on a Debian machine, only what is missing:
 #   protoc and its well-known types (etcd-client's build), etcd and etcdctl (the sandbox),
 #   busybox-static (the docker test image and the emulated pods), docker.io (docker exec
-#   tests), tmux (the end-to-end TUI test) and kubectl (the emulated API server tests).
+#   tests), tmux (the end-to-end TUI test) and kubectl (the emulated API server tests);
+#   for `make release`: binutils (scripts/check-portable reads the binary), man-db (the man
+#   page test), and zig with cargo-zigbuild from PyPI (the glibc 2.17 link).
 # Without root it prints the exact apt command instead of failing halfway.
 set -euo pipefail
 
@@ -20,6 +22,12 @@ need tmux tmux
 # kubectl drives the emulated API server tests; these machines ship 1.32 (WebSocket exec).
 need kubectl kubernetes-client
 [ -e /usr/bin/busybox ] || [ -e /bin/busybox ] || want+=(busybox-static)
+need objdump binutils
+need readelf binutils
+need man man-db
+need python3 python3
+# A venv for zig when pip may not install for the user (Debian's externally managed python).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || want+=(python3-venv)
 
 if [ ${#want[@]} -gt 0 ]; then
   # A package may be listed twice (busybox); apt does not mind, but the message should not.
@@ -37,6 +45,23 @@ if [ ${#want[@]} -gt 0 ]; then
   else
     echo "Installing ${want[*]} ..." >&2
     sh -c "$cmd" >/dev/null
+  fi
+fi
+
+# zig (which links against glibc 2.17's symbols) and cargo-zigbuild come from PyPI, the only
+# place this machine can get them: installed for the user, or into a venv of lifeboat's own
+# when pip refuses to (scripts/release.sh looks in both). Pinned to versions known to work.
+zig_packages=(ziglang==0.17.1 cargo-zigbuild==0.24.1)
+venv="${LIFEBOAT_BUILD_VENV:-$HOME/.local/share/lifeboat-build/venv}"
+# (`site --user-base` exits 1 where user installs are disabled, as in a venv: not an error.)
+user_bin="$(python3 -m site --user-base 2>/dev/null || true)/bin"
+if ! command -v cargo-zigbuild >/dev/null 2>&1 && [ ! -x "$venv/bin/cargo-zigbuild" ] \
+  && [ ! -x "$user_bin/cargo-zigbuild" ]; then
+  echo "Installing ${zig_packages[*]} from PyPI (make release) ..." >&2
+  if ! python3 -m pip install --quiet --user "${zig_packages[@]}" >/dev/null 2>&1 \
+    && ! python3 -m pip install --quiet "${zig_packages[@]}" >/dev/null 2>&1; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "${zig_packages[@]}"
   fi
 fi
 

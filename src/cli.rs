@@ -18,6 +18,9 @@ use crate::procedures::Procedure;
 pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// Look, never touch: every step that is not read-only is refused [env: LIFEBOAT_READONLY]
+    #[arg(long, global = true)]
+    pub readonly: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -112,6 +115,22 @@ pub enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+    /// lifeboat's own settings (config.toml, LIFEBOAT_* variables, flags)
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the shell completion script: `source <(lifeboat completions bash)`
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), made from these same definitions
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// The effective settings and where each came from (default, file, environment, flag)
+    Show,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -305,8 +324,9 @@ pub struct MemberReplaceArgs {
     pub out: PathBuf,
     /// Database size from which the new member joins as a learner (or, where `etcdctl backup`
     /// keeps the cluster ID, with a data copy): the procedure's 700 MB rule
-    #[arg(long, default_value = "700MB", value_parser = size)]
-    pub learner_threshold: u64,
+    /// [default: learner_threshold of `lifeboat config show`, 700MB]
+    #[arg(long, value_parser = size)]
+    pub learner_threshold: Option<u64>,
     /// The etcd CA (ca.crt and ca.key) [default: /etc/etcd/ca, or the process cluster's]
     #[arg(long)]
     pub ca_dir: Option<PathBuf>,
@@ -333,7 +353,9 @@ impl MemberReplaceArgs {
             client_port: self.client_port,
             peer_port: self.peer_port,
             out: self.out.clone(),
-            learner_threshold: self.learner_threshold,
+            learner_threshold: self
+                .learner_threshold
+                .unwrap_or(crate::config::current().learner_threshold.value),
             ca_dir: self.ca_dir.clone(),
             etcd_conf: self.etcd_conf.clone(),
             process_cluster: self.process_cluster.clone(),

@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod connection;
 pub mod etcd;
 pub mod exec;

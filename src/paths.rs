@@ -23,6 +23,10 @@ pub fn data_dir() -> Result<PathBuf> {
 
 /// Where bundles made from the TUI go: cluster backups, project exports, application data.
 pub fn backups_dir() -> Result<PathBuf> {
+    // `backups_dir` of lifeboat's settings (config.toml, LIFEBOAT_BACKUPS_DIR) first.
+    if let Some(dir) = &crate::config::current().backups_dir.value {
+        return Ok(dir.clone());
+    }
     Ok(project_dirs()?.data_dir().join("backups"))
 }
 

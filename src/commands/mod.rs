@@ -1,6 +1,8 @@
 //! What each command-line command does; `main` only parses and calls [`dispatch`].
 
 pub mod appdata;
+mod completions;
+mod config;
 mod maintenance;
 pub mod member;
 mod procedure;
@@ -20,6 +22,12 @@ use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    // Completions and the man page describe the flags, whatever the settings say.
+    match cli.command {
+        Some(Command::Completions { shell }) => return completions::completions(shell),
+        Some(Command::Man) => return completions::man(),
+        _ => config::install(cli.readonly)?,
+    }
     match cli.command {
         None => ui::open(&cli.connection).await,
         Some(Command::Status { output }) => status::status(&cli.connection, output).await,
@@ -75,6 +83,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Verify { bundle }) => verify(&bundle),
         Some(Command::Profile { command }) => profile::dispatch(command, &cli.connection),
+        Some(Command::Config { command }) => config::dispatch(command),
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -155,46 +155,6 @@ impl MemberReplaceFacts {
     }
 }
 
-/// The new host's etcd.conf, from the surviving host's: its own name and URLs, the cluster as
-/// it will be (without `removed`), and `existing` state, everything else as on the survivor.
-pub fn render_new_member_conf(
-    template: &EtcdConf,
-    members: &[MemberInfo],
-    removed: &[u64],
-    new_name: &str,
-    new_host: &NewHost,
-    client_port: u16,
-    peer_port: u16,
-) -> EtcdConf {
-    let peer_url = format!("https://{}:{peer_port}", new_host.url_host());
-    let client_url = format!("https://{}:{client_port}", new_host.url_host());
-    let initial_cluster: Vec<String> = members
-        .iter()
-        .filter(|m| !removed.contains(&m.id) && !m.name.is_empty())
-        .flat_map(|m| {
-            m.peer_urls
-                .iter()
-                .map(move |url| format!("{}={url}", m.name))
-        })
-        .chain(std::iter::once(format!("{new_name}={peer_url}")))
-        .collect();
-    let mut conf = template.clone();
-    conf.set("ETCD_NAME", new_name);
-    conf.set("ETCD_INITIAL_CLUSTER", initial_cluster.join(","));
-    conf.set("ETCD_INITIAL_CLUSTER_STATE", "existing");
-    conf.set(
-        "ETCD_LISTEN_PEER_URLS",
-        format!("https://{}:{peer_port}", new_host.listen_host()),
-    );
-    conf.set(
-        "ETCD_LISTEN_CLIENT_URLS",
-        format!("https://{}:{client_port}", new_host.listen_host()),
-    );
-    conf.set("ETCD_INITIAL_ADVERTISE_PEER_URLS", peer_url);
-    conf.set("ETCD_ADVERTISE_CLIENT_URLS", client_url);
-    conf
-}
-
 /// Plans the replacement, or refuses with the reason (quorum, a half-added member, a name or
 /// address already taken) before anything runs. The join bundle is written, packed and synced
 /// before the cluster is changed: once the failed member is removed, it is the way forward.

@@ -4,11 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{
-    JOIN_MANIFEST, JoinManifest, JoinPath, MemberReplaceFacts, Removal, render_new_member_conf,
-};
+use super::{JOIN_MANIFEST, JoinManifest, JoinPath, MemberReplaceFacts, Removal};
 use crate::etcd::{format_id, size_advice};
 use crate::plan::{Action, Check, CommandSpec, EtcdCall, Risk, Step, StepValue};
+use crate::procedures::render_new_member_conf;
 
 fn step(title: String, reason: String, risk: Risk, action: Action, if_failed: &str) -> Step {
     Step::new(title, reason, risk, action, Check::Completed, if_failed)

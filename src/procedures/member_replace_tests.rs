@@ -6,6 +6,7 @@ fn plan_member_replace(facts: &MemberReplaceFacts) -> Result<Plan, String> {
 }
 use crate::connection::{Endpoints, Source};
 use crate::plan::{Action, EtcdCall, Risk};
+use crate::procedures::render_new_member_conf;
 
 const TEMPLATE: &str = "\
 # [member]

@@ -61,7 +61,8 @@ impl CommandLine for MemberReplaceRequest {
             push(&mut argv, "--peer-port", self.peer_port);
         }
         push(&mut argv, "--out", self.out.display());
-        if self.learner_threshold != DEFAULT_LEARNER_THRESHOLD {
+        // Left out when it is what `member replace` would take anyway (lifeboat's settings).
+        if self.learner_threshold != crate::config::current().learner_threshold.value {
             push(
                 &mut argv,
                 "--learner-threshold",

@@ -15,6 +15,7 @@ mod member_calls;
 mod native;
 mod native_files;
 mod outputs;
+mod readonly;
 mod restore;
 mod runner;
 mod transcript;

@@ -19,6 +19,8 @@ enum Gate {
     Skipped,
     /// The plan stops here: only the always-run steps after it run.
     Stop,
+    /// Refused by read-only mode: reported as failed, so the plan stops as after a failure.
+    Refused,
 }
 
 pub struct Runner {
@@ -33,6 +35,8 @@ pub struct Runner {
     interrupt: Option<super::Interrupt>,
     /// The step just executed was stopped part-way by the interruption (it did not fail).
     cut_short: bool,
+    /// Read-only mode: how to leave it, when it is on (`super::readonly`).
+    readonly: Option<String>,
 }
 
 impl Runner {
@@ -48,6 +52,7 @@ impl Runner {
             outputs: StepOutputs::default(),
             interrupt: None,
             cut_short: false,
+            readonly: crate::config::current().readonly_exit(),
         }
     }
 
@@ -70,6 +75,12 @@ impl Runner {
             Some(interrupt) => interrupt.triggered().await,
             None => std::future::pending().await,
         }
+    }
+
+    /// Read-only mode on (with how to leave it) or off, whatever the settings say.
+    pub fn with_readonly(mut self, how_to_leave: Option<String>) -> Self {
+        self.readonly = how_to_leave;
+        self
     }
 
     /// Every executed action is appended to `transcript`.
@@ -126,6 +137,10 @@ impl Runner {
                     stopped_at = stopped_at.or(Some(index));
                     continue;
                 }
+                Gate::Refused => {
+                    failed_at.get_or_insert(index);
+                    continue;
+                }
             }
             let failed = self.run_step(plan, index, step).await;
             if std::mem::take(&mut self.cut_short) {
@@ -171,6 +186,16 @@ impl Runner {
                 },
             });
             return Gate::Skipped;
+        }
+        let dry_run = matches!(self.policy, ConfirmPolicy::DryRun);
+        let halted = failed_at.is_some() || stopped_at.is_some();
+        let how_to_leave = self.readonly.as_deref();
+        if let Some(refused) = super::readonly::refusal(step, how_to_leave, dry_run, halted) {
+            self.emit(RunEvent::StepFinished {
+                index,
+                outcome: refused,
+            });
+            return Gate::Refused;
         }
         let Some(decision) = self.decide(index, step, stopped_at).await else {
             return Gate::Skipped;

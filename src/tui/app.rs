@@ -169,7 +169,7 @@ impl App {
             connection,
             health: None,
             show_urls: false,
-            refresh_every: Duration::from_secs(2),
+            refresh_every: crate::config::current().refresh_interval.value,
             now,
             menu_selected: 0,
             help_open: false,

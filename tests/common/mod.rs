@@ -52,6 +52,17 @@ impl Lifeboat {
             .env("XDG_STATE_HOME", home.join("state"))
             .env_remove("LIFEBOAT_DEBUG")
             .env_remove("LIFEBOAT_PROCESS_CLUSTER");
+        // lifeboat's own settings come from the isolated config directory only.
+        for var in [
+            "LIFEBOAT_CONFIG",
+            "LIFEBOAT_READONLY",
+            "LIFEBOAT_BACKUPS_DIR",
+            "LIFEBOAT_REFRESH_INTERVAL",
+            "LIFEBOAT_LEARNER_THRESHOLD",
+            "LIFEBOAT_DOCKER_CONTAINER",
+        ] {
+            command.env_remove(var);
+        }
         for var in [
             "ETCDCTL_API",
             "ETCDCTL_ENDPOINTS",

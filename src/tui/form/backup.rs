@@ -25,6 +25,7 @@ impl BackupForm {
         places.extend(self.containers.iter().map(|(name, image)| {
             Choice::new(name.clone(), format!("docker exec {name} ({image})"))
         }));
+        let place = configured_place(&mut places, &self.containers);
         let fields = vec![
             Field::text(
                 "out",
@@ -52,7 +53,7 @@ impl BackupForm {
                 "where",
                 "Run etcdctl",
                 places,
-                usize::from(!self.containers.is_empty()),
+                place,
                 "Containerized etcd: its etcdctl runs inside the container with docker exec.",
             ),
             Field::choice(
@@ -145,4 +146,20 @@ impl FormSpec for BackupForm {
         }
         facts
     }
+}
+
+/// The `docker_container` of lifeboat's settings is chosen first (offered even when the Docker
+/// Engine did not list it, e.g. not running yet); without one, the first container found.
+fn configured_place(places: &mut Vec<Choice>, containers: &[(String, String)]) -> usize {
+    let Some(name) = crate::config::current().docker_container.value.clone() else {
+        return usize::from(!containers.is_empty());
+    };
+    if let Some(index) = places.iter().position(|p| p.value == name) {
+        return index;
+    }
+    places.push(Choice::new(
+        name.clone(),
+        format!("docker exec {name} (from lifeboat's settings)"),
+    ));
+    places.len() - 1
 }

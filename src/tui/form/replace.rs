@@ -123,14 +123,14 @@ impl ReplaceForm {
             Field::choice(
                 "learner",
                 "Join as learner",
-                vec![
+                with_configured_threshold(vec![
                     Choice::new(
                         "700MB",
                         "when the database is over 700 MB (the procedure's rule)",
                     ),
                     Choice::new("0", "always (safest on a busy cluster)"),
                     Choice::new("1000GB", "never: a voting member at once"),
-                ],
+                ]),
                 0,
                 "A learner catches up without counting towards quorum, then is promoted.",
             ),
@@ -284,6 +284,25 @@ impl FormSpec for ReplaceForm {
         }
         facts
     }
+}
+
+/// The `learner_threshold` of lifeboat's settings as the first (pre-selected) choice.
+fn with_configured_threshold(mut choices: Vec<Choice>) -> Vec<Choice> {
+    let value = crate::requests::format_size(crate::config::current().learner_threshold.value);
+    match choices.iter().position(|c| c.value == value) {
+        Some(index) => {
+            let chosen = choices.remove(index);
+            choices.insert(0, chosen);
+        }
+        None => choices.insert(
+            0,
+            Choice::new(
+                value.clone(),
+                format!("when the database is over {value} (lifeboat's settings)"),
+            ),
+        ),
+    }
+    choices
 }
 
 #[cfg(test)]

@@ -58,16 +58,30 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// The top line of every screen: the lifeboat badge, then what the screen shows.
 pub(crate) fn title_bar(text: String) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(
-            " lifeboat ",
+    title_bar_in(text, crate::config::current().readonly.value)
+}
+
+/// The title bar, with a READ-ONLY badge beside lifeboat's when read-only mode is on, so that
+/// nobody wonders on any screen why a step will be refused.
+fn title_bar_in(text: String, readonly: bool) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        " lifeboat ",
+        Style::new()
+            .fg(Color::Black)
+            .bg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
+    )];
+    if readonly {
+        spans.push(Span::styled(
+            " READ-ONLY ",
             Style::new()
                 .fg(Color::Black)
-                .bg(Color::Cyan)
+                .bg(Color::Yellow)
                 .add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(format!(" {text}")),
-    ])
+        ));
+    }
+    spans.push(Span::raw(format!(" {text}")));
+    Line::from(spans)
 }
 
 /// Every key that works on the current screen, always visible.
@@ -217,4 +231,19 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod readonly_title_tests {
+    fn text(line: &ratatui::text::Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_title_bar_says_read_only_when_it_is() {
+        let on = super::title_bar_in("Dashboard".into(), true);
+        assert_eq!(text(&on), " lifeboat  READ-ONLY  Dashboard");
+        let off = super::title_bar_in("Dashboard".into(), false);
+        assert_eq!(text(&off), " lifeboat  Dashboard");
+    }
 }
