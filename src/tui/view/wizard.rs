@@ -30,7 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let overview_height = if overview.is_empty() {
         0
     } else {
-        u16::try_from(overview_rows + 2)
+        // Words wrap before the last column: one spare row per wrapped line keeps the last
+        // way back from being cut.
+        let wrapped_lines = overview.iter().filter(|l| l.width() > inner).count();
+        u16::try_from(overview_rows + wrapped_lines + 2)
             .unwrap_or(u16::MAX)
             .min(area.height / 3)
     };
