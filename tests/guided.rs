@@ -273,19 +273,24 @@ fn the_plan_is_previewed_with_its_risks_before_anything_runs() {
     assert!(!app.wizard.as_ref().expect("wizard").previewing);
 }
 
-#[test]
-fn n_runs_every_step_up_to_the_next_destructive_one() {
-    let mut app = degraded();
-    let mut plan = health_plan();
-    plan.steps[2].risk = lifeboat::plan::Risk::Destructive;
+/// The plan arrives as a preview and the engineer starts it with Enter.
+fn preview_then_run(app: &mut App, plan: &lifeboat::plan::Plan) {
     update(
-        &mut app,
+        app,
         Msg::Planned {
             plan: plan.clone(),
             etcd: None,
         },
     );
-    update(&mut app, key(KeyCode::Enter));
+    update(app, key(KeyCode::Enter));
+}
+
+#[test]
+fn n_runs_every_step_up_to_the_next_destructive_one() {
+    let mut app = degraded();
+    let mut plan = health_plan();
+    plan.steps[2].risk = lifeboat::plan::Risk::Destructive;
+    preview_then_run(&mut app, &plan);
     let (first, mut answer) = ConfirmRequest::new(0, plan.steps[0].clone());
     update(&mut app, Msg::Confirm(Box::new(first)));
     update(&mut app, key(KeyCode::Char('n')));
@@ -330,14 +335,7 @@ fn the_summary_says_what_changed_where_the_result_is_and_what_next() {
     app.request = Some(FormRequest::Replace(request));
     let mut plan = health_plan();
     plan.steps[1].risk = lifeboat::plan::Risk::Reversible;
-    update(
-        &mut app,
-        Msg::Planned {
-            plan: plan.clone(),
-            etcd: None,
-        },
-    );
-    update(&mut app, key(KeyCode::Enter));
+    preview_then_run(&mut app, &plan);
     for index in 0..plan.steps.len() {
         update(&mut app, Msg::Run(RunEvent::StepStarted { index }));
         let summary = format!("step {} done", index + 1);
