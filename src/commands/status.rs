@@ -7,6 +7,7 @@ use color_eyre::eyre::{Result, WrapErr};
 
 use super::require_connection;
 use crate::cli::{ConnectionArgs, OutputFormat};
+use crate::etcd::{Consistency, ConsistencyReport};
 use crate::facts::host::EtcdRuntime;
 use crate::health::{HealthReport, HealthSources, MemberHealth, Verdict, collect};
 use crate::present::human_bytes;
@@ -80,7 +81,7 @@ fn members_section(out: &mut String, report: &HealthReport) {
     line(
         out,
         format!(
-            "\n{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} HEALTH",
+            "\n{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} {:<16} HEALTH",
             "ID",
             "NAME",
             "ROLE",
@@ -91,11 +92,16 @@ fn members_section(out: &mut String, report: &HealthReport) {
             "INDEX",
             "APPLIED",
             "LAG",
-            "CLIENT URL"
+            "CLIENT URL",
+            "HASHKV"
         ),
     );
     for m in &report.members {
-        line(out, member_row(m));
+        let hash = report
+            .consistency
+            .as_ref()
+            .map_or("-".into(), |c| c.cell(m.id));
+        line(out, member_row(m, &hash));
     }
     if let Some(error) = &report.member_list_error {
         line(out, format!("member list unavailable: {error}"));
@@ -106,9 +112,27 @@ fn members_section(out: &mut String, report: &HealthReport) {
             format!("ALARM {} on member {:x}", alarm.alarm, alarm.member_id),
         );
     }
+    if let Some(consistency) = &report.consistency {
+        line(out, consistency_line(consistency));
+    }
 }
 
-fn member_row(m: &MemberHealth) -> String {
+/// What the members' hashes say, in one line.
+fn consistency_line(report: &ConsistencyReport) -> String {
+    let verdict = match &report.verdict {
+        Consistency::Agree { members } => format!("{members} members hold the same data"),
+        Consistency::Unknown { reason } => format!("not compared: {reason}"),
+        Consistency::Disagree { .. } | Consistency::Split { .. } => {
+            report.problem().unwrap_or_default()
+        }
+    };
+    format!(
+        "Consistency (hashkv at revision {}): {verdict}",
+        report.revision
+    )
+}
+
+fn member_row(m: &MemberHealth, hash: &str) -> String {
     let role = if m.is_learner {
         "learner"
     } else if m.is_leader {
@@ -120,7 +144,7 @@ fn member_row(m: &MemberHealth) -> String {
     };
     let s = m.status.as_ref();
     format!(
-        "{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} {}",
+        "{:<17} {:<10} {:<8} {:<8} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5}  {:<26} {:<16} {}",
         format!("{:x}", m.id),
         if m.name.is_empty() {
             "(unstarted)"
@@ -136,6 +160,7 @@ fn member_row(m: &MemberHealth) -> String {
         s.map_or("-".into(), |s| s.raft_applied_index.to_string()),
         m.lag.map_or("-".into(), |l| l.to_string()),
         m.client_urls.join(","),
+        hash,
         match &m.error {
             None => "healthy".to_string(),
             Some(error) => format!("DOWN: {error}"),

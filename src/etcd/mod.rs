@@ -3,6 +3,7 @@
 
 mod bolt;
 mod client;
+mod consistency;
 mod keys;
 mod maintenance;
 mod membership;
@@ -13,6 +14,9 @@ mod stream_digest;
 
 pub use bolt::{BoltError, BoltStats, read_stats};
 pub use client::{EtcdError, connect};
+pub use consistency::{
+    Consistency, ConsistencyReport, KvHash, MemberHash, check_consistency, judge,
+};
 pub use keys::count_keys;
 pub use maintenance::{
     DEFRAG_TIMEOUT, Defragmented, TEST_WRITE_KEY, compact_to_current, defragment, disarm_alarms,

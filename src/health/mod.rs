@@ -14,7 +14,9 @@ pub use sources::HealthSources;
 
 use serde::Serialize;
 
-use crate::etcd::{ClusterSnapshot, EndpointStatus, Quorum, collect_snapshot};
+use crate::etcd::{
+    ClusterSnapshot, ConsistencyReport, EndpointStatus, Quorum, check_consistency, collect_snapshot,
+};
 use crate::exec::detached::is_running;
 use crate::facts::ProcessCluster;
 use crate::facts::certs::{CertFile, inspect_all};
@@ -64,6 +66,8 @@ pub struct MemberHealth {
     /// Raft entries behind the leader; `None` when either is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lag: Option<u64>,
+    /// Its data differs from the majority's (hashkv at one revision): it must be replaced.
+    pub diverged: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -75,6 +79,9 @@ pub struct HealthReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_list_error: Option<String>,
     pub alarms: Vec<crate::etcd::Alarm>,
+    /// The members' hashes at one revision; `None` when not checked this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<ConsistencyReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<SizeAssessment>,
     pub certificates: Vec<CertFile>,
@@ -85,7 +92,7 @@ pub struct HealthReport {
 }
 
 /// The verdict from the cluster alone, so it is the same for the UI, the CLI and the tests.
-pub fn verdict(snapshot: &ClusterSnapshot) -> Verdict {
+pub fn verdict(snapshot: &ClusterSnapshot, consistency: Option<&ConsistencyReport>) -> Verdict {
     let answered = snapshot
         .endpoints
         .iter()
@@ -118,6 +125,7 @@ pub fn verdict(snapshot: &ClusterSnapshot) -> Verdict {
             alarm.alarm, alarm.member_id
         ));
     }
+    reasons.extend(consistency.and_then(ConsistencyReport::problem));
     if !quorum.has_quorum() {
         reasons.insert(0, quorum.verdict());
         Verdict::QuorumLost { reasons }
@@ -154,6 +162,7 @@ pub fn members(snapshot: &ClusterSnapshot) -> Vec<MemberHealth> {
                     .zip(leader_index)
                     .map(|(s, leader_index)| leader_index.saturating_sub(s.raft_index)),
                 status,
+                diverged: false,
             }
         })
         .collect();
@@ -164,6 +173,15 @@ pub fn members(snapshot: &ClusterSnapshot) -> Vec<MemberHealth> {
 /// Collects everything at once; each part has its own timeout, so one slow source delays the
 /// report by seconds at most.
 pub async fn collect(sources: &HealthSources) -> HealthReport {
+    collect_keeping(sources, None).await
+}
+
+/// As `collect`, but when `sources.consistency` is off the members' hashes are not asked for
+/// again and `earlier` (the last check, with its revision) stands in for them.
+pub async fn collect_keeping(
+    sources: &HealthSources,
+    earlier: Option<ConsistencyReport>,
+) -> HealthReport {
     let now = jiff::Timestamp::now();
     let kube = async {
         if sources.kubernetes {
@@ -188,6 +206,11 @@ pub async fn collect(sources: &HealthSources) -> HealthReport {
             }));
         }
     }
+    let consistency = if sources.consistency {
+        check_consistency(&sources.connection.target, &snapshot).await
+    } else {
+        earlier
+    };
     let host = HostFacts {
         runtimes,
         data_dirs: sources.data_dirs.iter().map(|d| disk_space(d)).collect(),
@@ -195,6 +218,7 @@ pub async fn collect(sources: &HealthSources) -> HealthReport {
     let certificates = inspect_all(sources.cert_files.iter().cloned(), now);
     assemble(
         snapshot,
+        consistency,
         certificates,
         host,
         kubernetes,
@@ -206,6 +230,7 @@ pub async fn collect(sources: &HealthSources) -> HealthReport {
 /// Builds the report from what was collected; pure, so the UI's tests can make any report.
 pub fn assemble(
     snapshot: ClusterSnapshot,
+    consistency: Option<ConsistencyReport>,
     certificates: Vec<CertFile>,
     host: HostFacts,
     kubernetes: KubeSummary,
@@ -226,12 +251,19 @@ pub fn assemble(
                 member_add_threshold,
             )
         });
+    let mut members = members(&snapshot);
+    if let Some(consistency) = &consistency {
+        for member in &mut members {
+            member.diverged = consistency.odd_members().contains(&member.id);
+        }
+    }
     HealthReport {
-        verdict: verdict(&snapshot),
+        verdict: verdict(&snapshot, consistency.as_ref()),
         quorum: snapshot.quorum(),
-        members: members(&snapshot),
+        members,
         member_list_error: snapshot.members.as_ref().err().cloned(),
         alarms: snapshot.alarms.clone(),
+        consistency,
         size,
         certificates,
         host,

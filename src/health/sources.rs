@@ -21,6 +21,9 @@ pub struct HealthSources {
     pub process_cluster: Option<PathBuf>,
     /// Whether to ask the Kubernetes API (off in tests that must not depend on a kubeconfig).
     pub kubernetes: bool,
+    /// Whether to compare the members' hashes (`hashkv`): it reads every member's whole
+    /// keyspace, so the dashboard asks for it at a modest interval, not on every refresh.
+    pub consistency: bool,
 }
 
 impl HealthSources {
@@ -98,6 +101,7 @@ impl HealthSources {
             member_add_threshold: MEMBER_ADD_THRESHOLD,
             process_cluster,
             kubernetes: true,
+            consistency: true,
         }
     }
 

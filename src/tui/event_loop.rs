@@ -1,7 +1,7 @@
 //! Owns the terminal and the tasks; turns their results into messages and effects into tasks.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -15,7 +15,7 @@ use super::update::update;
 use super::view;
 use crate::connection::{ConnectionSettings, Endpoints};
 use crate::gather::defaults::plan_with;
-use crate::health::{HealthSources, collect};
+use crate::health::{HealthSources, collect_keeping};
 use crate::plan::{Plan, Target};
 use crate::procedures::Procedure;
 use crate::run::{ConfirmPolicy, Interrupt, PlanOutcome, Runner, Transcript};
@@ -47,6 +47,10 @@ pub async fn run_wizard(
     Ok(app.wizard.and_then(|wizard| wizard.finished))
 }
 
+/// How often the dashboard compares the members' hashes: `hashkv` reads each member's whole
+/// keyspace, too much for every refresh of a large cluster, and a divergence does not heal.
+const CONSISTENCY_EVERY: Duration = Duration::from_secs(60);
+
 /// Background refresh of the cluster snapshot, at an interval the engineer can change.
 struct Refresher {
     interval: watch::Sender<Duration>,
@@ -59,10 +63,19 @@ impl Refresher {
         let now = Arc::new(Notify::new());
         let wake = now.clone();
         tokio::spawn(async move {
+            let mut sources = sources;
+            let mut consistency_checked: Option<Instant> = None;
+            let mut consistency = None;
             loop {
+                sources.consistency =
+                    consistency_checked.is_none_or(|at| at.elapsed() >= CONSISTENCY_EVERY);
                 // Every call inside has its own timeout, so a hanging member delays one
                 // snapshot by seconds at most and never the screen.
-                let report = collect(&sources).await;
+                let report = collect_keeping(&sources, consistency.take()).await;
+                if sources.consistency {
+                    consistency_checked = Some(Instant::now());
+                }
+                consistency.clone_from(&report.consistency);
                 if tx.send(Msg::Health(Box::new(report))).is_err() {
                     break;
                 }

@@ -10,7 +10,8 @@ use crate::health::MemberHealth;
 /// What can be done about a member, as keys in its details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemberAction {
-    /// Down: remove it and add a new host in its place.
+    /// Down, or holding data that differs from the others': remove it and add a new host in
+    /// its place.
     Replace,
     /// A learner: `etcdctl member promote` once it has caught up (done by `member join`).
     Promote,
@@ -35,7 +36,7 @@ impl MemberAction {
 /// The actions that fit a member as the cluster sees it now.
 pub fn actions_for(member: &MemberHealth) -> Vec<MemberAction> {
     let mut actions = Vec::new();
-    if !member.healthy {
+    if !member.healthy || member.diverged {
         actions.push(MemberAction::Replace);
     }
     if member.is_learner && member.healthy && member.lag.is_some_and(|lag| lag == 0) {

@@ -90,6 +90,7 @@ pub fn app_with(snapshot: Option<ClusterSnapshot>) -> App {
         };
         let report = assemble(
             snapshot,
+            None,
             certificates,
             host("active"),
             kube,

@@ -198,8 +198,11 @@ fn action_lines(m: &MemberHealth) -> Vec<Line<'static>> {
     lines
 }
 
-fn health_cell(healthy: bool) -> Cell<'static> {
-    if healthy {
+fn health_cell(healthy: bool, diverged: bool) -> Cell<'static> {
+    if diverged {
+        // Answering, but with other data than the majority: as serious as down.
+        Cell::from("DIFFERS").style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD))
+    } else if healthy {
         Cell::from("healthy").style(Style::new().fg(Color::Green))
     } else {
         // The reason is spelled out in the quorum panel.
@@ -247,7 +250,7 @@ fn member_row(m: &MemberHealth, show_urls: bool) -> Row<'static> {
         };
         cells.push(Cell::from(m.lag.map_or("-".to_string(), |l| l.to_string())).style(lag_style));
     }
-    cells.push(health_cell(m.healthy));
+    cells.push(health_cell(m.healthy, m.diverged));
     Row::new(cells)
 }
 
@@ -278,7 +281,7 @@ fn endpoint_rows(report: &HealthReport, show_urls: bool) -> Vec<Row<'static>> {
                     cells.push(Cell::from("-"));
                 }
             }
-            cells.push(health_cell(status.is_some()));
+            cells.push(health_cell(status.is_some(), false));
             Row::new(cells)
         })
         .collect()

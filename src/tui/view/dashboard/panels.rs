@@ -89,6 +89,12 @@ pub fn quorum_lines(report: &HealthReport) -> Vec<Line<'static>> {
             ));
         }
     }
+    if let Some(problem) = report.consistency.as_ref().and_then(|c| c.problem()) {
+        lines.push(Line::styled(
+            format!("✗ {problem}"),
+            red().add_modifier(bold),
+        ));
+    }
     for alarm in &report.alarms {
         lines.push(Line::styled(
             format!("ALARM {} on member {:x}", alarm.alarm, alarm.member_id),
