@@ -44,6 +44,44 @@ fn find_failed<'a>(members: &'a [MemberInfo], wanted: &str) -> Result<&'a Member
         })
 }
 
+/// A member this host's configuration still names but the cluster no longer lists: after a
+/// quorum restore forced a new cluster from one survivor, the lost members are replaced
+/// without a removal. Known from the process cluster, or from the survivor's etcd.conf
+/// (`ETCD_INITIAL_CLUSTER` keeps the names the cluster was built with).
+fn removed_member(
+    args: &MemberReplaceRequest,
+    cluster: Option<&ProcessCluster>,
+) -> Option<MemberInfo> {
+    let wanted = args.failed.as_str();
+    if let Some(member) = cluster.and_then(|c| c.member(wanted)) {
+        return Some(MemberInfo {
+            id: 0,
+            name: member.name.clone(),
+            peer_urls: vec![member.peer_url.clone()],
+            client_urls: vec![member.client_url.clone()],
+            is_learner: false,
+        });
+    }
+    let conf_path = args
+        .etcd_conf
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/etc/etcd/etcd.conf"));
+    let conf = EtcdConf::load(&conf_path).ok()?;
+    let peer_url = conf
+        .get("ETCD_INITIAL_CLUSTER")?
+        .split(',')
+        .filter_map(|entry| entry.split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, url)| url.to_string())?;
+    Some(MemberInfo {
+        id: 0,
+        name: wanted.to_string(),
+        peer_urls: vec![peer_url],
+        client_urls: Vec::new(),
+        is_learner: false,
+    })
+}
+
 /// Whether the installed `etcdctl backup` is one of the builds the procedure's data copy
 /// needs (`--keep-cluster-id --node-id`, etcd 2.3.7-4+); etcd 3.x's is not.
 fn backup_keeps_cluster_id(etcdctl: &Path) -> bool {
@@ -79,7 +117,13 @@ pub async fn plan_replace(
             snapshot.quorum().verdict()
         )
     })?;
-    let failed = find_failed(&members, &args.failed)?.clone();
+    let (failed, failed_removed) = match find_failed(&members, &args.failed) {
+        Ok(member) => (member.clone(), false),
+        Err(not_a_member) => (
+            removed_member(args, cluster.as_ref()).ok_or(not_a_member)?,
+            true,
+        ),
+    };
     let healthy: Vec<u64> = snapshot
         .endpoints
         .iter()
@@ -109,6 +153,7 @@ pub async fn plan_replace(
         healthy,
         db_size,
         failed,
+        failed_removed,
         new_name: args.new_name.clone(),
         new_host,
         client_port: args.client_port,

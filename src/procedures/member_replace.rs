@@ -128,6 +128,9 @@ pub struct MemberReplaceFacts {
     /// The largest database size a member reported.
     pub db_size: u64,
     pub failed: MemberInfo,
+    /// The failed member is no longer in the member list (a quorum restore's new cluster left
+    /// it out): there is nothing to remove, only its replacement to add.
+    pub failed_removed: bool,
     pub new_name: String,
     pub new_host: NewHost,
     pub client_port: u16,
@@ -210,13 +213,25 @@ fn refusals(facts: &MemberReplaceFacts) -> Result<Removal, String> {
         .filter(|m| facts.healthy.contains(&m.id))
         .count();
     let failed_healthy = facts.healthy.contains(&failed.id);
-    let after = check_removal(
-        voters.len(),
-        healthy_voters,
-        failed_healthy && !failed.is_learner,
-        !failed.is_learner,
-        failed.display_name(),
-    )?;
+    let now = Quorum::new(voters.len(), healthy_voters);
+    if facts.failed_removed && !now.has_quorum() {
+        return Err(format!(
+            "{}.\n  etcd adds a member only with a majority of voters: bring the cluster back \
+             first (`lifeboat restore quorum` from the best survivor, or `lifeboat restore cluster`)",
+            now.verdict()
+        ));
+    }
+    let after = if facts.failed_removed {
+        now
+    } else {
+        check_removal(
+            voters.len(),
+            healthy_voters,
+            failed_healthy && !failed.is_learner,
+            !failed.is_learner,
+            failed.display_name(),
+        )?
+    };
     let others = || facts.members.iter().filter(|m| m.id != failed.id);
     if let Some(unstarted) = others().find(|m| m.name.is_empty()) {
         return Err(format!(
@@ -242,7 +257,7 @@ fn refusals(facts: &MemberReplaceFacts) -> Result<Removal, String> {
         ));
     }
     Ok(Removal {
-        now: Quorum::new(voters.len(), healthy_voters),
+        now,
         after,
         failed_healthy,
     })

@@ -32,7 +32,7 @@ pub(super) fn check(facts: &MemberReplaceFacts, removal: &Removal) -> Step {
         ),
         Risk::ReadOnly,
         Action::Etcd(EtcdCall::QuorumCheck {
-            remove: Some(failed.id),
+            remove: (!facts.failed_removed).then_some(failed.id),
         }),
         "Nothing was changed. Read the verdict above: with quorum lost, member recovery cannot \
          work; restore from a backup instead.",
@@ -200,30 +200,26 @@ pub(super) fn membership(
     } else {
         "a member"
     };
-    vec![
-        step(
+    let remove = if facts.failed_removed {
+        Step::new(
             format!("Remove the failed member {}", failed.display_name()),
             format!(
-                "{} (ID {}) still counts in the majority: removing it makes the cluster {} voters \
-                 with {} needed. {}",
-                failed.display_name(),
-                format_id(failed.id),
-                removal.after.voters,
-                removal.after.majority,
-                if removal.failed_healthy {
-                    "WARNING: this member is still answering; it will stop being part of the cluster."
-                } else {
-                    "It is not answering."
-                }
+                "{} is no longer in the member list (a new cluster was forced without it): \
+                 nothing to remove.",
+                failed.display_name()
             ),
-            Risk::Destructive,
-            Action::Etcd(EtcdCall::MemberRemove {
-                id: failed.id,
-                name: failed.display_name().to_string(),
-            }),
-            "The failed member is still listed: nothing changed. Check `lifeboat status` and run \
-             the replacement again.",
-        ),
+            Risk::ReadOnly,
+            Action::Skip {
+                reason: format!("{} is not a member any more", failed.display_name()),
+            },
+            Check::Completed,
+            "",
+        )
+    } else {
+        removal_step(facts, removal)
+    };
+    vec![
+        remove,
         step(
             format!("Add {} as {learner}", facts.new_name),
             path_reason,
@@ -241,6 +237,34 @@ pub(super) fn membership(
             ),
         ),
     ]
+}
+
+/// `etcdctl member remove` of the failed member, with what it leaves.
+fn removal_step(facts: &MemberReplaceFacts, removal: &Removal) -> Step {
+    let failed = &facts.failed;
+    step(
+        format!("Remove the failed member {}", failed.display_name()),
+        format!(
+            "{} (ID {}) still counts in the majority: removing it makes the cluster {} voters \
+             with {} needed. {}",
+            failed.display_name(),
+            format_id(failed.id),
+            removal.after.voters,
+            removal.after.majority,
+            if removal.failed_healthy {
+                "WARNING: this member is still answering; it will stop being part of the cluster."
+            } else {
+                "It is not answering."
+            }
+        ),
+        Risk::Destructive,
+        Action::Etcd(EtcdCall::MemberRemove {
+            id: failed.id,
+            name: failed.display_name().to_string(),
+        }),
+        "The failed member is still listed: nothing changed. Check `lifeboat status` and run \
+         the replacement again.",
+    )
 }
 
 /// The second bundle's name, where the path ships a data copy.

@@ -47,6 +47,7 @@ fn facts(healthy: &[u64], db_size: u64) -> MemberReplaceFacts {
         healthy: healthy.iter().map(|i| 0x100 + i).collect(),
         db_size,
         failed: member(3),
+        failed_removed: false,
         new_name: "etcd-4".into(),
         new_host: NewHost::parse("10.0.0.14").expect("ip"),
         client_port: 2379,
@@ -310,6 +311,37 @@ fn removal_is_refused_when_two_of_three_are_down() {
     let refusal = plan_member_replace(&facts(&[1], 1)).expect_err("quorum lost");
     assert!(refusal.contains("QUORUM LOST: 1 of 3"), "{refusal}");
     assert!(refusal.contains("disaster-recovery path"), "{refusal}");
+}
+
+#[test]
+fn a_member_a_new_cluster_left_out_is_replaced_without_a_removal() {
+    // After a quorum restore: etcd-1 alone, etcd-3 gone from the list but still named.
+    let mut facts = facts(&[1], 5_000_000);
+    facts.members = vec![member(1)];
+    facts.failed = MemberInfo { id: 0, ..member(3) };
+    facts.failed_removed = true;
+    let plan = plan_member_replace(&facts).expect("one healthy voter of one holds quorum");
+    let removal = plan
+        .steps
+        .iter()
+        .find(|s| s.title.starts_with("Remove the failed member"))
+        .expect("the removal is listed");
+    assert!(matches!(removal.action, Action::Skip { .. }), "{removal:?}");
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::Etcd(EtcdCall::MemberRemove { .. }))),
+        "nothing is removed"
+    );
+    assert!(matches!(
+        plan.steps[0].action,
+        Action::Etcd(EtcdCall::QuorumCheck { remove: None })
+    ));
+    // Without quorum, not even an add can be committed.
+    facts.healthy.clear();
+    let refusal = plan_member_replace(&facts).expect_err("no quorum");
+    assert!(refusal.contains("restore quorum"), "{refusal}");
 }
 
 #[test]
