@@ -206,6 +206,34 @@ pub enum RestoreCommand {
     /// Certificates and keys, then etcd, from a cluster backup bundle (single-member clusters;
     /// --disaster-recovery for every member of a larger one)
     Cluster(RestoreClusterArgs),
+    /// Quorum lost for good, one member's data current: force a new one-member cluster from
+    /// the survivor with the highest raft index, then add the others back
+    Quorum(RestoreQuorumArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RestoreQuorumArgs {
+    /// The survivor to keep [default: the voting member with the highest raft index]
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
+    /// The survivor's etcd configuration [default: /etc/etcd/etcd.conf, or its member's of
+    /// LIFEBOAT_PROCESS_CLUSTER]
+    #[arg(long)]
+    pub etcd_conf: Option<PathBuf>,
+    /// Ask line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+impl RestoreQuorumArgs {
+    pub fn request(&self) -> crate::requests::QuorumRestoreRequest {
+        crate::requests::QuorumRestoreRequest {
+            member: self.member.clone(),
+            etcd_conf: self.etcd_conf.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

@@ -75,6 +75,20 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             )
             .await
         }
+        Some(Command::Restore {
+            command: RestoreCommand::Quorum(args),
+        }) => {
+            let connection = require_connection(&cli.connection)?;
+            let plan =
+                crate::gather::quorum_restore::plan(connection.clone(), &args.request()).await?;
+            procedure::run_on_screen_or_headless(
+                plan,
+                Some(connection),
+                args.confirm,
+                args.headless,
+            )
+            .await
+        }
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
         Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,

@@ -72,7 +72,8 @@ pub fn check_removal(
              restore etcd from a backup on one host (the procedure's restore: `lifeboat restore \
              cluster`), then add the other hosts back one by one with `lifeboat member replace`. \
              If a failed host can be started again with its data intact, starting it restores \
-             quorum instead.",
+             quorum instead; if a surviving member's data is current, `lifeboat restore quorum` \
+             keeps it, with nothing lost since the last backup.",
             now.verdict()
         ));
     }

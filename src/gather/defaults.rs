@@ -61,6 +61,9 @@ pub async fn plan_with(
         Procedure::ProjectExport => super::project::plan_export_everything().await?,
         Procedure::SpaceRecovery => super::maintenance::plan_nospace(connection).await?,
         Procedure::Defrag => super::maintenance::plan_defragmentation(connection, None).await?,
+        Procedure::QuorumRestore => {
+            super::quorum_restore::plan(connection, &Default::default()).await?
+        }
         Procedure::ProjectRestore => {
             let backups = crate::paths::backups_dir()?;
             let newest = super::backups::project_exports(&backups)

@@ -113,7 +113,9 @@ pub async fn plan_replace(
         eyre!(
             "no member could list the cluster ({error}).\n  {}\n  Member recovery needs a working \
              majority. This is the disaster-recovery path: restore etcd from a backup on one host \
-             (`lifeboat restore cluster`), then add the other hosts back with `lifeboat member replace`.",
+             (`lifeboat restore cluster`), or force a new cluster from the survivor with the most \
+             data (`lifeboat restore quorum`), then add the other hosts back with `lifeboat member \
+             replace`.",
             snapshot.quorum().verdict()
         )
     })?;

@@ -108,6 +108,11 @@ pub enum EtcdCall {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remove: Option<u64>,
     },
+    /// Every reachable member's raft index; fails when quorum holds after all (a member came
+    /// back since the plan was made), because forcing a new cluster then would split it.
+    QuorumLostCheck {
+        survivor: String,
+    },
     /// `member remove`, refused at run time too if it would lose quorum.
     MemberRemove {
         id: u64,
@@ -155,7 +160,9 @@ impl EtcdCall {
         let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         match self {
             EtcdCall::MemberList => words(&["member", "list", "-w", "table"]),
-            EtcdCall::EndpointStatus | EtcdCall::QuorumCheck { .. } => {
+            EtcdCall::EndpointStatus
+            | EtcdCall::QuorumCheck { .. }
+            | EtcdCall::QuorumLostCheck { .. } => {
                 words(&["endpoint", "status", "--cluster", "-w", "table"])
             }
             EtcdCall::AlarmList => words(&["alarm", "list"]),

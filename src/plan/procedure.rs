@@ -40,6 +40,8 @@ pub enum Procedure {
     SpaceRecovery,
     /// Members whose file is mostly free space defragmented, leader last.
     Defrag,
+    /// Quorum lost with a current survivor: a new one-member cluster forced from its data.
+    QuorumRestore,
 }
 
 impl Procedure {
@@ -66,6 +68,7 @@ impl Procedure {
             Procedure::AppDataRestore => "Application data restore",
             Procedure::SpaceRecovery => "Space recovery (NOSPACE)",
             Procedure::Defrag => "Defragmentation",
+            Procedure::QuorumRestore => "Quorum restore from the best survivor",
         }
     }
 
@@ -135,6 +138,14 @@ impl Procedure {
                  (OpenShift's rule), or the one named, leader last, waiting for health in \
                  between. From the command line: `lifeboat maintenance defrag [--member NAME]`."
             }
+            Procedure::QuorumRestore => {
+                "When quorum is lost for good but one member's data is current: lists every \
+                 reachable member's raft index, takes the highest (or the one chosen, with the \
+                 cost shown), stops it, keeps a copy of its data directory, starts it once with \
+                 --force-new-cluster, removes the flag and restarts it; then the lost members are \
+                 replaced one at a time. Refused while quorum holds. From the command line: \
+                 `lifeboat restore quorum [--member NAME]`."
+            }
         }
     }
 
@@ -153,6 +164,7 @@ impl Procedure {
             Procedure::AppDataRestore => "app-data-restore",
             Procedure::SpaceRecovery => "space-recovery",
             Procedure::Defrag => "defrag",
+            Procedure::QuorumRestore => "quorum-restore",
         }
     }
 }

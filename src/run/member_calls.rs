@@ -109,6 +109,54 @@ pub async fn quorum_check(
     Ok(ActionResult::Done { summary })
 }
 
+/// Before a new cluster is forced from one survivor: quorum must still be lost, and the
+/// survivor must still answer. Each reachable member's raft index is printed, so the choice
+/// can be checked once more.
+pub async fn quorum_lost_check(
+    index: usize,
+    target: &Endpoints,
+    survivor: &str,
+    events: &UnboundedSender<RunEvent>,
+) -> Result<ActionResult, String> {
+    let say = Say { index, events };
+    let snapshot = etcd::collect_snapshot(target).await;
+    let quorum = snapshot.quorum();
+    if quorum.has_quorum() {
+        return Err(format!(
+            "{}: quorum holds again, so nothing was changed. Forcing a new cluster now would split \
+             it; replace the members that are down instead (`lifeboat member replace`).",
+            quorum.verdict()
+        ));
+    }
+    let names = snapshot.members.as_deref().unwrap_or_default();
+    let mut survivor_answers = false;
+    for report in &snapshot.endpoints {
+        match &report.result {
+            Ok(status) => {
+                let name = names
+                    .iter()
+                    .find(|m| m.id == status.member_id)
+                    .map_or(String::new(), |m| m.name.clone());
+                survivor_answers |= name == survivor;
+                say.line(format!(
+                    "{} {name}: raft index {}, revision {}",
+                    report.endpoint, status.raft_index, status.revision
+                ));
+            }
+            Err(error) => say.line(format!("{}: {error}", report.endpoint)),
+        }
+    }
+    if !survivor_answers && snapshot.members.is_ok() {
+        return Err(format!(
+            "{survivor} does not answer any more: nothing was changed. Check it with `lifeboat \
+             status` and plan the quorum restore again."
+        ));
+    }
+    Ok(ActionResult::Done {
+        summary: format!("{}; {survivor} answers", quorum.verdict()),
+    })
+}
+
 pub async fn member_remove(
     target: &Endpoints,
     id: u64,

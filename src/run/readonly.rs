@@ -52,6 +52,7 @@ fn only_reads(action: &Action) -> bool {
             | EtcdCall::EndpointStatus
             | EtcdCall::AlarmList
             | EtcdCall::QuorumCheck { .. }
+            | EtcdCall::QuorumLostCheck { .. }
             | EtcdCall::WaitCaughtUp { .. } => true,
             EtcdCall::MemberRemove { .. }
             | EtcdCall::MemberAdd { .. }

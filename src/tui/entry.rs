@@ -14,10 +14,11 @@ pub enum Entry {
     AppData,
     SpaceRecovery,
     Defrag,
+    QuorumRestore,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 11] = [
+    pub const ALL: [Entry; 12] = [
         Entry::HealthCheck,
         Entry::ClusterBackup,
         Entry::ClusterRestore,
@@ -29,6 +30,7 @@ impl Entry {
         Entry::AppData,
         Entry::SpaceRecovery,
         Entry::Defrag,
+        Entry::QuorumRestore,
     ];
 
     pub fn title(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Entry {
             Entry::AppData => "Application data",
             Entry::SpaceRecovery => "Space recovery (NOSPACE)",
             Entry::Defrag => "Defragmentation",
+            Entry::QuorumRestore => "Quorum restore",
         }
     }
 
@@ -61,6 +64,7 @@ impl Entry {
             Entry::AppData => "appdata",
             Entry::SpaceRecovery => "nospace",
             Entry::Defrag => "defrag",
+            Entry::QuorumRestore => "quorum",
         }
     }
 
@@ -70,7 +74,7 @@ impl Entry {
             Entry::HealthCheck => &["status", "check"],
             Entry::ClusterBackup => &["snapshot", "save"],
             Entry::ClusterRestore => &["recover"],
-            Entry::DisasterRecovery => &["disaster", "quorum", "restore-all"],
+            Entry::DisasterRecovery => &["disaster", "restore-all"],
             Entry::ReplaceMember => &["member", "failed", "add"],
             Entry::JoinMember => &["member", "new-host"],
             Entry::ProjectExport => &["project", "namespace"],
@@ -78,6 +82,7 @@ impl Entry {
             Entry::AppData => &["volume", "pvc", "data"],
             Entry::SpaceRecovery => &["space", "quota", "alarm", "compact"],
             Entry::Defrag => &["defragment", "fragmentation"],
+            Entry::QuorumRestore => &["survivor", "force-new-cluster"],
         }
     }
 
@@ -113,6 +118,9 @@ impl Entry {
             }
             Entry::Defrag => {
                 "The members whose file is at least 45% and 100 MB free space defragmented, leader last."
+            }
+            Entry::QuorumRestore => {
+                "Quorum lost, one member's data current: a new one-member cluster forced from the survivor with the highest raft index, nothing it applied lost."
             }
         }
     }

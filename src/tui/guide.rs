@@ -49,6 +49,9 @@ pub fn open_entry(app: &mut App, entry: Entry) -> Vec<Effect> {
         // They ask nothing: the gather reads every member's space and plans, or says why not.
         Entry::SpaceRecovery => vec![Effect::StartPlan(Procedure::SpaceRecovery)],
         Entry::Defrag => vec![Effect::StartPlan(Procedure::Defrag)],
+        // The survivor is found, not asked: the plan's first step names it and its raft
+        // index, and `lifeboat restore quorum --member NAME` takes another.
+        Entry::QuorumRestore => vec![Effect::StartPlan(Procedure::QuorumRestore)],
         Entry::ClusterBackup => {
             show_form(app, backup_form(app).form(&RealHost));
             vec![]
@@ -237,6 +240,7 @@ pub fn refuse(app: &mut App, text: String) {
 pub fn offers_for(text: &str) -> Vec<Entry> {
     let named = [
         ("member replace", Entry::ReplaceMember),
+        ("restore quorum", Entry::QuorumRestore),
         ("disaster-recovery", Entry::DisasterRecovery),
         ("backup cluster", Entry::ClusterBackup),
         ("restore cluster", Entry::ClusterRestore),
@@ -346,6 +350,7 @@ mod tests {
         for (entry, procedure) in [
             (Entry::SpaceRecovery, Procedure::SpaceRecovery),
             (Entry::Defrag, Procedure::Defrag),
+            (Entry::QuorumRestore, Procedure::QuorumRestore),
         ] {
             let effects = open_entry(&mut app, entry);
             assert!(

@@ -71,6 +71,7 @@ fn replace_wizard_asks_before_removing_the_failed_member() {
         healthy: vec![0x1001, 0x1002],
         db_size: 24 * 1000 * 1000,
         failed: member(3),
+        failed_removed: false,
         new_name: "etcd-4".into(),
         new_host: NewHost::parse("10.0.0.14").expect("ip"),
         client_port: 2379,

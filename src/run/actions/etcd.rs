@@ -156,6 +156,9 @@ async fn membership_call(
         EtcdCall::QuorumCheck { remove } => {
             member_calls::quorum_check(index, target, *remove, events).await
         }
+        EtcdCall::QuorumLostCheck { survivor } => {
+            member_calls::quorum_lost_check(index, target, survivor, events).await
+        }
         EtcdCall::MemberRemove { id, name } => member_calls::member_remove(target, *id, name).await,
         EtcdCall::MemberAdd {
             name,
@@ -261,6 +264,7 @@ async fn read_call(
             Ok(ActionResult::Alarms(alarms))
         }
         EtcdCall::QuorumCheck { .. }
+        | EtcdCall::QuorumLostCheck { .. }
         | EtcdCall::MemberRemove { .. }
         | EtcdCall::MemberAdd { .. }
         | EtcdCall::WaitCaughtUp { .. }
