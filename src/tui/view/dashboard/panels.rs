@@ -89,6 +89,13 @@ pub fn quorum_lines(report: &HealthReport) -> Vec<Line<'static>> {
             ));
         }
     }
+    if matches!(report.verdict, Verdict::QuorumLost { .. }) {
+        lines.push(Line::styled(
+            "  what to do: a member that answers keeps its data with :quorum (a new cluster from \
+             the best survivor); with none, :dr restores every member from a backup",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     if let Some(problem) = report.consistency.as_ref().and_then(|c| c.problem()) {
         lines.push(Line::styled(
             format!("✗ {problem}"),
