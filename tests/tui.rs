@@ -358,6 +358,7 @@ fn restore_wizard_asks_before_the_destructive_step_and_shows_the_way_back() {
         cluster_token: "etcd-cluster".into(),
         etcdctl: "/usr/bin/etcdctl".into(),
         etcdutl: None,
+        restore_abilities: Default::default(),
         selinux: Err("SELinux is not enabled on this host".into()),
         owner: Ok("etcd:etcd".into()),
     });

@@ -11,4 +11,4 @@ mod tools;
 pub use etcd_conf::EtcdConf;
 pub use master_config::MasterEtcdClient;
 pub use process_cluster::{PROCESS_CLUSTER_ENV, ProcessCluster, ProcessMember};
-pub use tools::Tools;
+pub use tools::{RestoreAbilities, Tools};

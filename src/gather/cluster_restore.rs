@@ -40,7 +40,9 @@ pub async fn plan(connection: ConnectionSettings, args: &ClusterRestoreRequest) 
         members.retain(|m| m.local);
     }
     let tools = Tools::discover();
+    let restore_abilities = tools.restore_abilities();
     Ok(plan_cluster_restore(&ClusterRestoreFacts {
+        restore_abilities,
         connection,
         bundle: bundle.clone(),
         bundle_host: manifest.identity.host.clone(),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::EtcdService;
 use crate::bundle::SnapshotStats;
 use crate::connection::ConnectionSettings;
+use crate::facts::RestoreAbilities;
 use crate::plan::{Action, Check, CommandSpec, EtcdState, Plan, Risk, Step, Target, shell_join};
 
 /// What the bundle gives back to etcd.
@@ -71,11 +72,19 @@ pub struct ClusterRestoreFacts {
     pub etcdctl: String,
     /// etcdutl on this host: etcd 3.5+ restores with it, and 3.6's etcdctl no longer can.
     pub etcdutl: Option<String>,
+    /// What the local restore tool (etcdutl, else etcdctl) said it can do.
+    pub restore_abilities: RestoreAbilities,
     /// `chcon` when SELinux is enabled here, or why labels are left alone.
     pub selinux: Result<PathBuf, String>,
     /// `etcd:etcd` when the etcd user exists, or why ownership is left alone.
     pub owner: Result<String, String>,
 }
+
+/// How far a snapshot restore moves the revision on (`--bump-revision`), OpenShift 4's value:
+/// past any revision the lost cluster can have reached since the backup, so that clients'
+/// watches and the API servers' caches, marked compacted (`--mark-compacted`), start over
+/// instead of serving what the restore took back.
+pub const REVISION_BUMP: u64 = 1_000_000_000;
 
 /// Environment etcd reads like its `--force-new-cluster` flag: a data-directory backup carries
 /// rewritten member IDs, so its first start must form a new one-member cluster.

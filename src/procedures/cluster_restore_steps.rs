@@ -202,9 +202,16 @@ pub(super) fn data_steps(
         &format!("Restore the etcd data into {}", dir.display()),
         &match &facts.data {
             RestoreData::Snapshot(_) => format!(
-                "`etcdctl snapshot restore` builds a fresh data directory from the snapshot, with \
-                 member {} at {} as in this host's configuration.",
-                member.name, member.peer_url
+                "`{} snapshot restore` builds a fresh data directory from the snapshot, with \
+                 member {} at {} as in this host's configuration. {}",
+                if facts.etcdutl.is_some() {
+                    "etcdutl"
+                } else {
+                    "etcdctl"
+                },
+                member.name,
+                member.peer_url,
+                revision_note(facts, member)
             ),
             RestoreData::DataDir(_) => {
                 "The procedure's `cp -Rp $ETCD_DATA_DIR.bak $ETCD_DATA_DIR`: \
@@ -266,6 +273,44 @@ fn permission_steps(
     });
 }
 
+/// Whether the restore moves the revision on, and why, or what is missing for it.
+fn bumps_revision(facts: &ClusterRestoreFacts, member: &RestoreMember) -> bool {
+    member.image.is_none() && facts.restore_abilities.bump_revision
+}
+
+fn revision_note(facts: &ClusterRestoreFacts, member: &RestoreMember) -> String {
+    let from = facts
+        .stats
+        .as_ref()
+        .map_or("the snapshot's revision".to_string(), |s| {
+            format!("revision {}", s.revision)
+        });
+    let tool = facts
+        .restore_abilities
+        .version
+        .clone()
+        .unwrap_or_else(|| "The restore tool".into());
+    if bumps_revision(facts, member) {
+        format!(
+            "--bump-revision {REVISION_BUMP} --mark-compacted: the cluster goes on from {from} plus \
+             {REVISION_BUMP}, past anything the lost cluster wrote since, and marks the history \
+             compacted, so Kubernetes' watch caches start over instead of serving what the restore \
+             took back ({tool})."
+        )
+    } else if member.image.is_some() {
+        format!(
+            "The container's etcdctl is used as it is: without --bump-revision the cluster goes on \
+             from {from}; restart every API server after the restore so their watch caches start over."
+        )
+    } else {
+        format!(
+            "{tool} has no --bump-revision/--mark-compacted (etcdutl 3.5.10+ has them): the cluster \
+             goes on from {from}; restart every API server after the restore so their watch caches \
+             start over."
+        )
+    }
+}
+
 fn restore_command(facts: &ClusterRestoreFacts, member: &RestoreMember) -> CommandSpec {
     let dir = member.data_dir.display().to_string();
     let (program, args): (String, Vec<String>) = match &facts.data {
@@ -292,7 +337,21 @@ fn restore_command(facts: &ClusterRestoreFacts, member: &RestoreMember) -> Comma
                     member.peer_url.clone(),
                     "--data-dir".into(),
                     dir.clone(),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    bumps_revision(facts, member)
+                        .then(|| {
+                            [
+                                "--bump-revision".to_string(),
+                                REVISION_BUMP.to_string(),
+                                "--mark-compacted".into(),
+                            ]
+                        })
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
             )
         }
         RestoreData::DataDir(source) => (

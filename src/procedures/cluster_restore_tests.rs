@@ -49,6 +49,7 @@ fn facts() -> ClusterRestoreFacts {
         cluster_token: "etcd-cluster".into(),
         etcdctl: "/usr/bin/etcdctl".into(),
         etcdutl: None,
+        restore_abilities: RestoreAbilities::default(),
         selinux: Err("SELinux is not enabled on this host".into()),
         owner: Ok("etcd:etcd".into()),
     }
@@ -200,6 +201,63 @@ fn etcdutl_restores_where_it_is_installed() {
     assert_eq!(
         argv_of(step)[..3],
         ["/usr/bin/etcdutl", "snapshot", "restore"]
+    );
+}
+
+#[test]
+fn the_revision_is_bumped_where_the_restore_tool_can_and_the_reason_says_so() {
+    let mut facts = facts();
+    facts.etcdutl = Some("/usr/bin/etcdutl".into());
+    facts.restore_abilities = RestoreAbilities {
+        version: Some("etcdutl version: 3.5.12".into()),
+        bump_revision: true,
+    };
+    let plan = plan_cluster_restore(&facts);
+    let step = &plan.steps[position(&plan, "Restore the etcd data")];
+    let argv = argv_of(step);
+    assert_eq!(argv[0], "/usr/bin/etcdutl");
+    let at = argv
+        .iter()
+        .position(|a| a == "--bump-revision")
+        .expect("the bump is passed");
+    assert_eq!(argv[at + 1], REVISION_BUMP.to_string());
+    assert!(argv.contains(&"--mark-compacted".to_string()), "{argv:?}");
+    assert!(
+        step.reason.contains("etcdutl version: 3.5.12"),
+        "{}",
+        step.reason
+    );
+    assert!(
+        step.reason.contains("watch caches start over"),
+        "{}",
+        step.reason
+    );
+}
+
+#[test]
+fn without_the_bump_flags_the_restore_says_what_is_missing() {
+    // Debian's etcdctl 3.4.23: no etcdutl, no --bump-revision.
+    let mut facts = facts();
+    facts.restore_abilities = RestoreAbilities {
+        version: Some("etcdctl version: 3.4.23".into()),
+        bump_revision: false,
+    };
+    let plan = plan_cluster_restore(&facts);
+    let step = &plan.steps[position(&plan, "Restore the etcd data")];
+    let argv = argv_of(step);
+    assert_eq!(argv[1..3], ["snapshot", "restore"]);
+    assert!(argv[0].ends_with("etcdctl"), "{argv:?}");
+    assert!(!argv.iter().any(|a| a.starts_with("--bump")), "{argv:?}");
+    assert!(
+        step.reason
+            .contains("etcdctl version: 3.4.23 has no --bump-revision/--mark-compacted"),
+        "{}",
+        step.reason
+    );
+    assert!(
+        step.reason.contains("restart every API server"),
+        "{}",
+        step.reason
     );
 }
 
