@@ -135,3 +135,51 @@ fn the_best_survivor_becomes_a_cluster_of_one_and_the_lost_members_are_replaced(
         assert_eq!(value_of(&sandbox, key), value);
     }
 }
+
+#[test]
+fn the_quorum_restore_is_carried_out_by_keys_from_the_dashboard() {
+    if !have("etcd") || !have("etcdctl") || !have("tmux") {
+        return;
+    }
+    let sandbox = Sandbox::up(3);
+    for (key, value) in KEYS {
+        let put = sandbox.etcdctl(&["put", key, value]);
+        assert!(put.status.success(), "{}", text(&put));
+    }
+    for lost in ["etcd-2", "etcd-3"] {
+        let killed = sandbox.sandbox(&["kill", "--member", lost, "--wipe"]);
+        assert!(killed.status.success(), "{}", text(&killed));
+    }
+    let home = sandbox.lifeboat.home.path();
+    let mut env = sandbox.env();
+    env.push(("HOME".into(), home.display().to_string()));
+    env.push((
+        "XDG_STATE_HOME".into(),
+        home.join("state").display().to_string(),
+    ));
+    let tmux = common::tmux::Tmux::start("quorum", &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 48));
+    // The dashboard says what to do; the palette opens the plan with the survivor found.
+    tmux.wait_for(":quorum", 30);
+    tmux.keys(&[":"]);
+    tmux.type_text("quorum");
+    tmux.keys(&["Enter"]);
+    let preview = tmux.wait_for("Restore quorum from etcd-1", 20);
+    assert!(preview.contains("1 destructive"), "{preview}");
+    tmux.keys(&["Enter"]);
+    let summary = tmux.run_plan_to_summary(120);
+    assert!(summary.contains("Done: 13 steps ran"), "{summary}");
+    assert!(summary.contains("What to do next"), "{summary}");
+    assert!(summary.contains("--failed etcd-2"), "{summary}");
+
+    let members = sandbox.etcdctl(&["member", "list"]);
+    assert_eq!(
+        text(&members)
+            .lines()
+            .filter(|l| l.contains("started"))
+            .count(),
+        1
+    );
+    for (key, value) in KEYS {
+        assert_eq!(value_of(&sandbox, key), value);
+    }
+}

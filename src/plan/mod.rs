@@ -117,6 +117,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A plan that ends with a checklist hands over to the engineer there: its items are what
+    /// to do next once the plan is done (the members to add back after a quorum restore).
+    pub fn handover(&self) -> &[String] {
+        match self.steps.last().map(|step| &step.action) {
+            Some(Action::Manual { checklist }) => checklist,
+            _ => &[],
+        }
+    }
+
     /// The most dangerous thing the plan would do, for a one-line warning before it starts.
     pub fn highest_risk(&self) -> Risk {
         self.steps

@@ -31,8 +31,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, wizard: &Wizard) {
             }
         }
     }
+    let completed = matches!(wizard.finished, Some(PlanOutcome::Completed));
+    if completed && app.request.is_none() && !wizard.plan.handover().is_empty() {
+        lines.push(heading("What to do next"));
+        for item in wizard.plan.handover() {
+            lines.push(Line::styled(
+                format!("  {item}"),
+                Style::new().fg(Color::Cyan),
+            ));
+        }
+    }
     if let Some(request) = &app.request {
-        if matches!(wizard.finished, Some(PlanOutcome::Completed)) {
+        if completed {
             lines.push(heading("What to do next"));
             for step in crate::tui::guide::next_steps(request) {
                 lines.push(Line::styled(
