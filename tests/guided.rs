@@ -413,3 +413,28 @@ fn a_learner_that_caught_up_offers_promote() {
         }]
     );
 }
+
+#[test]
+fn with_quorum_lost_the_palette_opens_the_survivor_choice_and_plans_from_it() {
+    let mut app = app_with(Some(snapshot(vec![status(1), down(2), down(3)], vec![])));
+    update(&mut app, key(KeyCode::Char(':')));
+    type_text(&mut app, "quorum");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Form);
+    let frame = render(&app);
+    assert!(frame.contains("Keep the data of"), "{frame}");
+    assert!(
+        frame.contains("1 of 3 voting members answer: quorum is lost"),
+        "{frame}"
+    );
+    assert!(frame.contains("lifeboat restore quorum"), "{frame}");
+    insta::assert_snapshot!(frame);
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::PlanRequest(FormRequest::Quorum(request))] if request.member.is_none()
+        ),
+        "{effects:?}"
+    );
+}

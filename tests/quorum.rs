@@ -163,6 +163,11 @@ fn the_quorum_restore_is_carried_out_by_keys_from_the_dashboard() {
     tmux.keys(&[":"]);
     tmux.type_text("quorum");
     tmux.keys(&["Enter"]);
+    // The form offers the survivors, the one with the highest raft index first.
+    let form = tmux.wait_for("Keep the data of", 10);
+    assert!(form.contains("etcd-1 — raft index"), "{form}");
+    assert!(form.contains("nothing it applied is lost"), "{form}");
+    tmux.keys(&["Enter"]);
     let preview = tmux.wait_for("Restore quorum from etcd-1", 20);
     assert!(preview.contains("1 destructive"), "{preview}");
     tmux.keys(&["Enter"]);

@@ -174,10 +174,16 @@ fn check(facts: &QuorumRestoreFacts, survivor: &Survivor, cost: &str) -> Step {
     required(step(
         "Check that quorum is still lost".into(),
         format!(
-            "{} of {} voters answer. {cost} If a lost member came back, forcing a new cluster \
-             would split the cluster: this is checked again now.",
+            "{} of {} voters answer: {}. {cost} If a lost member came back, forcing a new \
+             cluster would split the cluster: this is checked again now.",
             facts.survivors.iter().filter(|s| !s.is_learner).count(),
-            facts.voters
+            facts.voters,
+            facts
+                .survivors
+                .iter()
+                .map(describe_survivor)
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         Risk::ReadOnly,
         Action::Etcd(EtcdCall::QuorumLostCheck {
@@ -185,6 +191,27 @@ fn check(facts: &QuorumRestoreFacts, survivor: &Survivor, cost: &str) -> Step {
         }),
         "Nothing was changed. Read the output above.",
     ))
+}
+
+/// One survivor as the check lists it: its raft index, and its data directory when it is here.
+fn describe_survivor(survivor: &Survivor) -> String {
+    let role = if survivor.is_learner {
+        " (learner)"
+    } else {
+        ""
+    };
+    match &survivor.local {
+        Some(local) => format!(
+            "{}{role} at raft index {}, data in {}",
+            survivor.name,
+            survivor.raft_index,
+            local.data_dir.display()
+        ),
+        None => format!(
+            "{}{role} at raft index {}, on another host",
+            survivor.name, survivor.raft_index
+        ),
+    }
 }
 
 /// The survivor stopped and its data directory copied whole.

@@ -94,6 +94,13 @@ fn the_highest_raft_index_wins_and_another_choice_shows_its_cost() {
     let plan = plan_quorum_restore(&facts).expect("2 of 5 is no quorum");
     assert_eq!(plan.title, "Restore quorum from etcd-2");
     assert!(plan.steps[0].reason.contains("nothing it applied is lost"));
+    assert!(
+        plan.steps[0].reason.contains(
+            "etcd-1 at raft index 900, data in /var/lib/etcd-1; etcd-2 at raft index 950"
+        ),
+        "{}",
+        plan.steps[0].reason
+    );
     facts.chosen = Some("etcd-1".into());
     let plan = plan_quorum_restore(&facts).expect("the engineer's choice");
     assert!(

@@ -49,9 +49,10 @@ pub fn open_entry(app: &mut App, entry: Entry) -> Vec<Effect> {
         // They ask nothing: the gather reads every member's space and plans, or says why not.
         Entry::SpaceRecovery => vec![Effect::StartPlan(Procedure::SpaceRecovery)],
         Entry::Defrag => vec![Effect::StartPlan(Procedure::Defrag)],
-        // The survivor is found, not asked: the plan's first step names it and its raft
-        // index, and `lifeboat restore quorum --member NAME` takes another.
-        Entry::QuorumRestore => vec![Effect::StartPlan(Procedure::QuorumRestore)],
+        Entry::QuorumRestore => {
+            show_form(app, quorum_form(app).form(&RealHost));
+            vec![]
+        }
         Entry::ClusterBackup => {
             show_form(app, backup_form(app).form(&RealHost));
             vec![]
@@ -124,6 +125,24 @@ fn backup_form(app: &App) -> BackupForm {
         default_out: crate::paths::backups_dir()
             .map(|d| d.join(crate::paths::stamped("cluster")))
             .unwrap_or_default(),
+    }
+}
+
+/// The survivors as the dashboard last saw them: voting members that answered.
+fn quorum_form(app: &App) -> super::form::QuorumForm {
+    let members = app.health.iter().flat_map(|h| &h.members);
+    super::form::QuorumForm {
+        voters: members.clone().filter(|m| !m.is_learner).count(),
+        survivors: members
+            .filter(|m| !m.is_learner)
+            .filter_map(|m| {
+                let status = m.status.as_ref()?;
+                Some(super::form::SurvivorChoice {
+                    name: m.name.clone(),
+                    raft_index: status.raft_index,
+                })
+            })
+            .collect(),
     }
 }
 
@@ -297,6 +316,8 @@ pub fn next_steps(request: &FormRequest) -> Vec<String> {
                     .into(),
             ]
         }
+        // The members to add back are the plan's own hand-over (Plan::handover).
+        FormRequest::Quorum(_) => vec![],
         FormRequest::Join(_) => vec![
             "lifeboat status   # every member healthy, the new one caught up".into(),
             "Add this member's client URL to etcdClientInfo.urls in every master's \
@@ -311,7 +332,7 @@ pub fn artifact_paths(request: &FormRequest) -> Vec<PathBuf> {
     match request {
         FormRequest::Backup(r) => vec![r.out.clone()],
         FormRequest::Replace(r) => vec![r.out.join(format!("{}.tgz", r.new_name))],
-        FormRequest::Restore(_) | FormRequest::Join(_) => vec![],
+        FormRequest::Restore(_) | FormRequest::Join(_) | FormRequest::Quorum(_) => vec![],
     }
 }
 
@@ -322,6 +343,7 @@ pub fn equivalent_command(app: &App) -> Option<String> {
         FormRequest::Restore(r) => r.command_line(),
         FormRequest::Replace(r) => r.command_line(),
         FormRequest::Join(r) => r.command_line(),
+        FormRequest::Quorum(r) => r.command_line(),
     })
 }
 

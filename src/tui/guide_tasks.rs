@@ -121,6 +121,14 @@ async fn plan(
                 etcd,
             )
         }
+        FormRequest::Quorum(r) => {
+            let connection = needs_cluster()?;
+            let etcd = Some(connection.target.clone());
+            (
+                crate::gather::quorum_restore::plan(connection, &r).await?,
+                etcd,
+            )
+        }
         FormRequest::Join(r) => {
             let facts = crate::gather::member::join_facts(&r)?;
             let etcd = Some(facts.connection().target);

@@ -9,6 +9,7 @@ mod backup;
 mod field;
 mod join;
 mod probe;
+mod quorum;
 mod replace;
 mod restore;
 pub mod validate;
@@ -17,6 +18,7 @@ pub use backup::BackupForm;
 pub use field::{Choice, Field, Input};
 pub use join::JoinForm;
 pub use probe::{HostProbe, RealHost};
+pub use quorum::{QuorumForm, SurvivorChoice};
 pub use replace::{MemberChoice, ReplaceForm};
 pub use restore::{BundleChoice, RestoreForm};
 
@@ -31,6 +33,7 @@ pub enum FormRequest {
     Restore(crate::requests::ClusterRestoreRequest),
     Replace(crate::requests::MemberReplaceRequest),
     Join(crate::requests::MemberJoinRequest),
+    Quorum(crate::requests::QuorumRestoreRequest),
 }
 
 impl FormRequest {
@@ -40,6 +43,7 @@ impl FormRequest {
             FormRequest::Restore(r) => r.command_line(),
             FormRequest::Replace(r) => r.command_line(),
             FormRequest::Join(r) => r.command_line(),
+            FormRequest::Quorum(r) => r.command_line(),
         }
     }
 }

@@ -83,6 +83,9 @@ fn cli_request(line: &[String]) -> FormRequest {
         Some(Command::Member {
             command: MemberCommand::Join(args),
         }) => FormRequest::Join(args.request()),
+        Some(Command::Restore {
+            command: RestoreCommand::Quorum(args),
+        }) => FormRequest::Quorum(args.request()),
         other => panic!("not a guided procedure: {other:?}"),
     }
 }
@@ -94,6 +97,7 @@ fn argv(request: &FormRequest) -> Vec<String> {
         FormRequest::Restore(r) => r.argv(),
         FormRequest::Replace(r) => r.argv(),
         FormRequest::Join(r) => r.argv(),
+        FormRequest::Quorum(r) => r.argv(),
     }
 }
 
@@ -272,4 +276,47 @@ fn the_join_form_needs_a_bundle_that_is_there() {
         "lifeboat member join --bundle /etc/etcd/etcd-4.tgz --start process"
     );
     assert_eq!(cli_request(&argv(&request)), request);
+}
+
+#[test]
+fn the_quorum_form_keeps_the_highest_raft_index_and_says_what_another_costs() {
+    let host = etcd_host();
+    let survivor = |name: &str, raft_index| SurvivorChoice {
+        name: name.into(),
+        raft_index,
+    };
+    let spec = QuorumForm {
+        survivors: vec![survivor("etcd-1", 900), survivor("etcd-2", 950)],
+        voters: 5,
+    };
+    let mut form = spec.form(&host);
+    let Input::Choice { options, .. } = &form.fields[0].input else {
+        panic!("the survivor is a choice");
+    };
+    assert_eq!(
+        options[0].label,
+        "etcd-2 — raft index 950 (the highest: nothing it applied is lost)"
+    );
+    assert_eq!(
+        options[1].label,
+        "etcd-1 — raft index 900 (50 entries behind: the writes in between are lost)"
+    );
+    let FormEvent::Submit(best) = press(&mut form, &host, KeyCode::Enter) else {
+        panic!("the best survivor needs nothing else");
+    };
+    assert_eq!(argv(&best), ["lifeboat", "restore", "quorum"]);
+    assert_eq!(cli_request(&argv(&best)), best);
+
+    press(&mut form, &host, KeyCode::Right);
+    let FormEvent::Submit(other) = press(&mut form, &host, KeyCode::Enter) else {
+        panic!("another survivor is a valid choice");
+    };
+    assert_eq!(
+        argv(&other),
+        ["lifeboat", "restore", "quorum", "--member", "etcd-1"]
+    );
+    assert_eq!(cli_request(&argv(&other)), other);
+
+    let none = QuorumForm::default().form(&host);
+    assert!(error_of(&none, "survivor").is_some_and(|e| e.contains(":dr")));
 }

@@ -31,26 +31,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, wizard: &Wizard) {
             }
         }
     }
-    let completed = matches!(wizard.finished, Some(PlanOutcome::Completed));
-    if completed && app.request.is_none() && !wizard.plan.handover().is_empty() {
-        lines.push(heading("What to do next"));
-        for item in wizard.plan.handover() {
+    if matches!(wizard.finished, Some(PlanOutcome::Completed)) {
+        let mut next: Vec<String> = app
+            .request
+            .as_ref()
+            .map(crate::tui::guide::next_steps)
+            .unwrap_or_default();
+        next.extend(wizard.plan.handover().iter().cloned());
+        if !next.is_empty() {
+            lines.push(heading("What to do next"));
+        }
+        for step in next {
             lines.push(Line::styled(
-                format!("  {item}"),
+                format!("  {step}"),
                 Style::new().fg(Color::Cyan),
             ));
         }
     }
     if let Some(request) = &app.request {
-        if completed {
-            lines.push(heading("What to do next"));
-            for step in crate::tui::guide::next_steps(request) {
-                lines.push(Line::styled(
-                    format!("  {step}"),
-                    Style::new().fg(Color::Cyan),
-                ));
-            }
-        }
         lines.push(heading("The same from a shell"));
         lines.push(Line::raw(format!("  {}", request.command_line())));
     }
