@@ -301,6 +301,7 @@ fn backup_wizard_shows_a_progress_gauge_while_streaming() {
         snapshot_source: Some(("https://10.0.0.1:2379".into(), 24 * 1024 * 1024)),
         identity: BundleIdentity::default(),
         etcdctl: Some("/usr/bin/etcdctl".into()),
+        etcdutl: None,
         target: Target::Local,
         data_dir: "/var/lib/etcd".into(),
         stop: None,

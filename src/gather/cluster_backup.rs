@@ -67,6 +67,7 @@ pub async fn facts(
         snapshot_source: source,
         identity,
         etcdctl: Tools::discover().etcdctl,
+        etcdutl: Tools::discover().etcdutl,
         target,
         data_dir,
         stop,

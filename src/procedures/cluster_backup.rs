@@ -57,6 +57,8 @@ pub struct ClusterBackupFacts {
     pub identity: BundleIdentity,
     /// etcdctl for reading the snapshot back; `None` skips that check.
     pub etcdctl: Option<PathBuf>,
+    /// etcdutl, where installed: etcd 3.5 moved the offline `backup` to it.
+    pub etcdutl: Option<PathBuf>,
     /// Where `etcdctl backup` runs for the data-directory method.
     pub target: Target,
     pub data_dir: PathBuf,
@@ -339,15 +341,22 @@ fn datadir_backup_command(
         // In a container it lands beside the data dir, as in the procedure, and is copied out.
         Target::DockerExec { .. } => crate::fsutil::sibling(&facts.data_dir, ".bak"),
     };
-    let etcdctl = match &facts.target {
-        Target::Local => facts
+    // etcd 3.5 moved the offline copy to etcdutl (3.6's etcdctl has none); the container's
+    // own tools are not known, so it keeps the procedure's etcdctl there.
+    let etcdutl = match &facts.target {
+        Target::Local => facts.etcdutl.as_ref(),
+        Target::DockerExec { .. } => None,
+    };
+    let program = match (&facts.target, etcdutl) {
+        (_, Some(etcdutl)) => etcdutl.display().to_string(),
+        (Target::Local, None) => facts
             .etcdctl
             .as_ref()
             .map_or("etcdctl".into(), |p| p.display().to_string()),
-        Target::DockerExec { .. } => "etcdctl".to_string(),
+        (Target::DockerExec { .. }, None) => "etcdctl".to_string(),
     };
-    let backup = CommandSpec::local([
-        etcdctl,
+    let mut backup = CommandSpec::local([
+        program,
         "backup".into(),
         "--data-dir".into(),
         facts.data_dir.display().to_string(),
@@ -355,10 +364,11 @@ fn datadir_backup_command(
         backup_dir.display().to_string(),
         // Without it etcd 3.x's v2 backup copies no v3 keys, which is all of Kubernetes' data.
         "--with-v3".into(),
-    ])
-    .with_env("ETCDCTL_API", "2")
-    .with_timeout(120)
-    .on(facts.target.clone());
+    ]);
+    if etcdutl.is_none() {
+        backup = backup.with_env("ETCDCTL_API", "2");
+    }
+    let backup = backup.with_timeout(120).on(facts.target.clone());
     (backup, backup_dir)
 }
 

@@ -25,6 +25,7 @@ fn facts(method: BackupMethod) -> ClusterBackupFacts {
         snapshot_source: Some(("https://10.0.0.1:2379".into(), 1 << 20)),
         identity: BundleIdentity::default(),
         etcdctl: Some("/usr/bin/etcdctl".into()),
+        etcdutl: None,
         target: Target::Local,
         data_dir: "/var/lib/etcd".into(),
         stop: None,
@@ -159,5 +160,39 @@ fn a_host_that_is_not_a_master_skips_with_the_reason() {
             .notes
             .iter()
             .any(|n| n.contains("not an OpenShift master"))
+    );
+}
+
+#[test]
+fn the_offline_copy_runs_with_etcdutl_where_etcd_3_5_put_it() {
+    let mut facts = facts(BackupMethod::Datadir);
+    facts.etcdutl = Some("/usr/bin/etcdutl".into());
+    let plan = plan_cluster_backup(&facts);
+    let backup = plan
+        .steps
+        .iter()
+        .find_map(|s| match &s.action {
+            Action::Run(command) if command.argv.get(1).is_some_and(|a| a == "backup") => {
+                Some(command)
+            }
+            _ => None,
+        })
+        .expect("the data directory is backed up");
+    assert_eq!(backup.argv[0], "/usr/bin/etcdutl");
+    assert!(
+        backup.env.is_empty(),
+        "etcdutl has no API switch: {:?}",
+        backup.env
+    );
+    // Inside a container the image's own etcdctl is used, as the procedure does.
+    facts.target = Target::DockerExec {
+        container: "etcd_container".into(),
+    };
+    let plan = plan_cluster_backup(&facts);
+    assert!(
+        plan.steps.iter().any(|s| matches!(&s.action,
+            Action::Run(c) if c.argv[..2] == ["etcdctl", "backup"])),
+        "{:#?}",
+        plan.steps
     );
 }
