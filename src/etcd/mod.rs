@@ -23,7 +23,7 @@ pub use maintenance::{
     test_write,
 };
 pub use membership::{add_member, promote_member, remove_member};
-pub use quorum::{Quorum, check_removal, size_advice};
+pub use quorum::{Quorum, check_removal, learner_ready, size_advice};
 pub use snapshot::{SnapshotError, Transferred, digest_file, save_snapshot};
 pub use status::{
     Alarm, ClusterSnapshot, EndpointReport, EndpointStatus, MemberInfo, collect_snapshot,

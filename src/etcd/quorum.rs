@@ -91,6 +91,13 @@ pub fn check_removal(
     Ok(after)
 }
 
+/// etcd's rule for promoting a learner (3.4+, `isLearnerReady`): its log must hold at least
+/// 90% of the leader's, or `member promote` is refused as "not in sync with leader".
+pub fn learner_ready(learner_index: u64, leader_index: u64) -> bool {
+    // In integers, as etcd compares `learner >= 0.9 * leader`.
+    u128::from(learner_index) * 10 >= u128::from(leader_index) * 9
+}
+
 /// The procedure's advice on cluster size, for a cluster about to have `members` members.
 pub fn size_advice(members: usize) -> String {
     let quorum = Quorum::new(members, members);
@@ -121,6 +128,15 @@ pub fn size_advice(members: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_learner_is_ready_from_ninety_percent_of_the_leaders_log() {
+        assert!(learner_ready(900, 1000));
+        assert!(!learner_ready(899, 1000));
+        assert!(learner_ready(1000, 1000));
+        assert!(learner_ready(0, 0));
+        assert!(learner_ready(u64::MAX, u64::MAX));
+    }
 
     #[test]
     fn a_failed_member_can_be_removed_while_quorum_holds() {

@@ -25,8 +25,9 @@ pub fn plan_member_promote(facts: &MemberPromoteFacts) -> Plan {
         ),
         Step::new(
             format!("Wait until {name} has caught up"),
-            "etcd refuses to promote a learner that is behind the leader's log; a promoted \
-             member that is far behind would count towards quorum without being able to serve.",
+            "etcd refuses to promote a learner whose log holds less than 90% of the leader's \
+             (\"not in sync with leader\"); lifeboat waits for all of it, so that the new voter \
+             counts towards quorum only once it can serve.",
             Risk::ReadOnly,
             Action::Etcd(EtcdCall::WaitCaughtUp {
                 name: name.clone(),

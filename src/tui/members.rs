@@ -13,7 +13,7 @@ pub enum MemberAction {
     /// Down, or holding data that differs from the others': remove it and add a new host in
     /// its place.
     Replace,
-    /// A learner: `etcdctl member promote` once it has caught up (done by `member join`).
+    /// A learner within etcd's 90% rule: `etcdctl member promote` (done by `member join`).
     Promote,
 }
 
@@ -39,7 +39,11 @@ pub fn actions_for(member: &MemberHealth) -> Vec<MemberAction> {
     if !member.healthy || member.diverged {
         actions.push(MemberAction::Replace);
     }
-    if member.is_learner && member.healthy && member.lag.is_some_and(|lag| lag == 0) {
+    // etcd's own rule, not a full catch-up: on a busy cluster the leader's index keeps moving.
+    let ready = member.status.as_ref().zip(member.lag).is_some_and(|(status, lag)| {
+        crate::etcd::learner_ready(status.raft_index, status.raft_index + lag)
+    });
+    if member.is_learner && member.healthy && ready {
         actions.push(MemberAction::Promote);
     }
     actions
