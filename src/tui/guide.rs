@@ -372,7 +372,6 @@ mod tests {
         for (entry, procedure) in [
             (Entry::SpaceRecovery, Procedure::SpaceRecovery),
             (Entry::Defrag, Procedure::Defrag),
-            (Entry::QuorumRestore, Procedure::QuorumRestore),
         ] {
             let effects = open_entry(&mut app, entry);
             assert!(
