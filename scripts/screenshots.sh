@@ -129,3 +129,4 @@ keys restore q
 
 project_shots
 scripts/screenshots_appdata.sh
+scripts/screenshots_incidents.sh

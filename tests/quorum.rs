@@ -125,7 +125,8 @@ fn the_best_survivor_becomes_a_cluster_of_one_and_the_lost_members_are_replaced(
     );
 
     let out = sandbox.dir.parent().expect("root").join("join");
-    add_back(&sandbox, "etcd-2", "etcd-4", &out);
+    // The hand-over's own commands: the lost member comes back under its own name.
+    add_back(&sandbox, "etcd-2", "etcd-2", &out);
     add_back(&sandbox, "etcd-3", "etcd-5", &out);
     let health = sandbox.etcdctl(&["endpoint", "health", "--cluster"]);
     let said = text(&health);

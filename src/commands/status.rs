@@ -120,16 +120,16 @@ fn members_section(out: &mut String, report: &HealthReport) {
 /// What the members' hashes say, in one line.
 fn consistency_line(report: &ConsistencyReport) -> String {
     let verdict = match &report.verdict {
-        Consistency::Agree { members } => format!("{members} members hold the same data"),
+        Consistency::Agree { members } => format!(
+            "{members} members hold the same data (hashkv at revision {})",
+            report.revision
+        ),
         Consistency::Unknown { reason } => format!("not compared: {reason}"),
         Consistency::Disagree { .. } | Consistency::Split { .. } => {
             report.problem().unwrap_or_default()
         }
     };
-    format!(
-        "Consistency (hashkv at revision {}): {verdict}",
-        report.revision
-    )
+    format!("Consistency: {verdict}")
 }
 
 fn member_row(m: &MemberHealth, hash: &str) -> String {

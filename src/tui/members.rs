@@ -40,9 +40,13 @@ pub fn actions_for(member: &MemberHealth) -> Vec<MemberAction> {
         actions.push(MemberAction::Replace);
     }
     // etcd's own rule, not a full catch-up: on a busy cluster the leader's index keeps moving.
-    let ready = member.status.as_ref().zip(member.lag).is_some_and(|(status, lag)| {
-        crate::etcd::learner_ready(status.raft_index, status.raft_index + lag)
-    });
+    let ready = member
+        .status
+        .as_ref()
+        .zip(member.lag)
+        .is_some_and(|(status, lag)| {
+            crate::etcd::learner_ready(status.raft_index, status.raft_index + lag)
+        });
     if member.is_learner && member.healthy && ready {
         actions.push(MemberAction::Promote);
     }
