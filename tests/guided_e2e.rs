@@ -15,18 +15,7 @@ const KEYS: [(&str, &str); 3] = [
 
 /// lifeboat in tmux against the sandbox, with its backups and transcript in the test's home.
 fn open_lifeboat(sandbox: &Sandbox, name: &str) -> Tmux {
-    let home = sandbox.lifeboat.home.path();
-    let mut env = sandbox.env();
-    env.push(("HOME".into(), home.display().to_string()));
-    env.push((
-        "XDG_STATE_HOME".into(),
-        home.join("state").display().to_string(),
-    ));
-    env.push((
-        "XDG_DATA_HOME".into(),
-        home.join("data").display().to_string(),
-    ));
-    Tmux::start(name, &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 48))
+    sandbox.lifeboat_in_tmux(name, env!("CARGO_BIN_EXE_lifeboat"))
 }
 
 /// Replaces the port the form proposes with `port`.

@@ -151,14 +151,7 @@ fn the_quorum_restore_is_carried_out_by_keys_from_the_dashboard() {
         let killed = sandbox.sandbox(&["kill", "--member", lost, "--wipe"]);
         assert!(killed.status.success(), "{}", text(&killed));
     }
-    let home = sandbox.lifeboat.home.path();
-    let mut env = sandbox.env();
-    env.push(("HOME".into(), home.display().to_string()));
-    env.push((
-        "XDG_STATE_HOME".into(),
-        home.join("state").display().to_string(),
-    ));
-    let tmux = common::tmux::Tmux::start("quorum", &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 48));
+    let tmux = sandbox.lifeboat_in_tmux("quorum", env!("CARGO_BIN_EXE_lifeboat"));
     // The dashboard says what to do; the palette opens the plan with the survivor found.
     tmux.wait_for(":quorum", 30);
     tmux.keys(&[":"]);

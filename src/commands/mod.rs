@@ -61,34 +61,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 crate::gather::cluster_backup::plan(connection.clone(), &args.request()).await?;
             procedure::run_plan(plan, connection, args.confirm).await
         }
-        Some(Command::Restore {
-            command: RestoreCommand::Cluster(args),
-        }) => {
-            let connection = require_connection(&cli.connection)?;
-            let plan =
-                crate::gather::cluster_restore::plan(connection.clone(), &args.request()).await?;
-            procedure::run_on_screen_or_headless(
-                plan,
-                Some(connection),
-                args.confirm,
-                args.headless,
-            )
-            .await
-        }
-        Some(Command::Restore {
-            command: RestoreCommand::Quorum(args),
-        }) => {
-            let connection = require_connection(&cli.connection)?;
-            let plan =
-                crate::gather::quorum_restore::plan(connection.clone(), &args.request()).await?;
-            procedure::run_on_screen_or_headless(
-                plan,
-                Some(connection),
-                args.confirm,
-                args.headless,
-            )
-            .await
-        }
+        Some(Command::Restore { command }) => restore(command, &cli.connection).await,
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
         Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
@@ -148,4 +121,22 @@ pub async fn build_plan(
         None => Target::Local,
     };
     crate::gather::defaults::plan_with(procedure, connection, target).await
+}
+
+/// `lifeboat restore cluster|quorum`: both change etcd on this host, on screen or headless.
+async fn restore(command: RestoreCommand, args: &ConnectionArgs) -> Result<ExitCode> {
+    let connection = require_connection(args)?;
+    let (plan, confirm, headless) = match command {
+        RestoreCommand::Cluster(args) => (
+            crate::gather::cluster_restore::plan(connection.clone(), &args.request()).await?,
+            args.confirm,
+            args.headless,
+        ),
+        RestoreCommand::Quorum(args) => (
+            crate::gather::quorum_restore::plan(connection.clone(), &args.request()).await?,
+            args.confirm,
+            args.headless,
+        ),
+    };
+    procedure::run_on_screen_or_headless(plan, Some(connection), confirm, headless).await
 }

@@ -100,6 +100,20 @@ impl Tmux {
     }
 }
 
+impl super::Sandbox {
+    /// lifeboat in tmux against this sandbox, with its backups and transcript in the test's
+    /// own home.
+    pub fn lifeboat_in_tmux(&self, name: &str, program: &str) -> Tmux {
+        let home = self.lifeboat.home.path();
+        let mut env = self.env();
+        env.push(("HOME".into(), home.display().to_string()));
+        for (variable, dir) in [("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data")] {
+            env.push((variable.into(), home.join(dir).display().to_string()));
+        }
+        Tmux::start(name, &env, program, (160, 48))
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
