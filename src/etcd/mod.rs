@@ -2,6 +2,7 @@
 //! facts every screen needs (members, per-endpoint status, alarms, quorum).
 
 mod bolt;
+mod bolt_keys;
 mod client;
 mod keys;
 mod maintenance;
@@ -12,6 +13,7 @@ mod status;
 mod stream_digest;
 
 pub use bolt::{BoltError, BoltStats, read_stats};
+pub use bolt_keys::{KeyValue, LiveKey, SnapshotKeys, parse_key_value};
 pub use client::{EtcdError, connect};
 pub use keys::count_keys;
 pub use maintenance::{

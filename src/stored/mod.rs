@@ -1,11 +1,15 @@
 //! Kubernetes objects as an API server stores them in etcd, read straight out of a snapshot
 //! (and, for the sandbox, written the same way): the storage encodings (`envelope`), the
-//! schemas build.rs embedded (`schema`), protobuf to the API's JSON (`to_json`) and back
-//! (`from_json`), and the layout of storage keys (`keys`).
+//! schemas build.rs embedded (`schema`), protobuf to the API's JSON (`to_json`), the layout of
+//! storage keys (`keys`) and a snapshot's objects (`snapshot`).
 
 mod envelope;
+mod keys;
 pub mod schema;
+mod snapshot;
 mod to_json;
 
 pub use envelope::{Decoded, Encoding, PROTOBUF_MAGIC, decode_stored};
+pub use keys::{PREFIXES, StorageKey};
+pub use snapshot::{SnapshotObjects, StoredEntry, database_of};
 pub use to_json::go_duration;
