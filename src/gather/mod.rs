@@ -13,5 +13,6 @@ mod host_layout;
 pub mod maintenance;
 pub mod member;
 pub mod project;
+pub mod snapshot;
 
 pub use host_layout::{HostLayout, host_layout};

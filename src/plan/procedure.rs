@@ -40,6 +40,9 @@ pub enum Procedure {
     SpaceRecovery,
     /// Members whose file is mostly free space defragmented, leader last.
     Defrag,
+    /// One project read out of an etcd snapshot into a project export.
+    #[value(skip)]
+    SnapshotExport,
 }
 
 impl Procedure {
@@ -66,6 +69,7 @@ impl Procedure {
             Procedure::AppDataRestore => "Application data restore",
             Procedure::SpaceRecovery => "Space recovery (NOSPACE)",
             Procedure::Defrag => "Defragmentation",
+            Procedure::SnapshotExport => "Project export from a cluster backup",
         }
     }
 
@@ -135,6 +139,12 @@ impl Procedure {
                  (OpenShift's rule), or the one named, leader last, waiting for health in \
                  between. From the command line: `lifeboat maintenance defrag [--member NAME]`."
             }
+            Procedure::SnapshotExport => {
+                "Reads one project's objects straight out of an etcd snapshot (a cluster backup, \
+                 a .db file or a stopped member's data directory) and writes them as a project \
+                 export, which the project restore brings back without rolling back the \
+                 cluster. From the command line: `lifeboat snapshot export`."
+            }
         }
     }
 
@@ -153,6 +163,7 @@ impl Procedure {
             Procedure::AppDataRestore => "app-data-restore",
             Procedure::SpaceRecovery => "space-recovery",
             Procedure::Defrag => "defrag",
+            Procedure::SnapshotExport => "snapshot-export",
         }
     }
 }

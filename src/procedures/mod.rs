@@ -12,6 +12,7 @@ mod member_promote;
 mod member_replace;
 mod project_export;
 mod project_restore;
+mod snapshot_export;
 mod space_recovery;
 
 pub use app_data_backup::{
@@ -41,6 +42,7 @@ pub use member_replace::{
 
 pub use project_export::{ProjectExportFacts, plan_project_export};
 pub use project_restore::{ProjectRestoreFacts, plan_project_restore};
+pub use snapshot_export::{SnapshotExportFacts, plan_snapshot_export};
 pub use space_recovery::{
     DEFRAG_FREE_BYTES, DEFRAG_FREE_SHARE, MemberSpace, SpaceFacts, SpaceStatus, plan_defrag,
     plan_space_recovery,

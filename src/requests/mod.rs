@@ -10,6 +10,7 @@ mod cluster_restore;
 mod member_join;
 mod member_replace;
 mod project;
+mod snapshot;
 
 pub use app_data::{AppDataBackupRequest, AppDataPick, AppDataRestoreRequest, AppDataSelection};
 pub use cluster_backup::{ClusterBackupRequest, DEFAULT_ETCD_CONFIG_DIR, DEFAULT_MASTER_DIR};
@@ -22,6 +23,7 @@ pub use member_replace::{
     format_size,
 };
 pub use project::{ProjectExportRequest, ProjectRestoreRequest};
+pub use snapshot::SnapshotExportRequest;
 
 use std::path::Path;
 

@@ -5,11 +5,13 @@
 
 mod envelope;
 mod keys;
+mod project;
 pub mod schema;
 mod snapshot;
 mod to_json;
 
 pub use envelope::{Decoded, Encoding, PROTOBUF_MAGIC, decode_stored};
 pub use keys::{PREFIXES, StorageKey};
+pub use project::ProjectObjects;
 pub use snapshot::{SnapshotObjects, StoredEntry, database_of};
 pub use to_json::go_duration;
