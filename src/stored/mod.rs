@@ -4,6 +4,7 @@
 //! storage keys (`keys`) and a snapshot's objects (`snapshot`).
 
 mod envelope;
+mod from_json;
 mod keys;
 mod project;
 pub mod schema;
@@ -11,6 +12,7 @@ mod snapshot;
 mod to_json;
 
 pub use envelope::{Decoded, Encoding, PROTOBUF_MAGIC, decode_stored};
+pub use from_json::{encode_stored, pruned};
 pub use keys::{PREFIXES, StorageKey};
 pub use project::ProjectObjects;
 pub use snapshot::{SnapshotObjects, StoredEntry, database_of};
