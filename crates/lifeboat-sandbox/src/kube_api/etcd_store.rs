@@ -10,7 +10,6 @@
 //! cluster under a running API server); `flush` waits for everything sent so far.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -82,12 +81,9 @@ pub struct EtcdWriter {
 }
 
 impl EtcdWriter {
-    /// Connects to the sandbox's members (from its state in `dir`) on a thread of its own
-    /// and reads back every object stored under the prefixes.
-    pub fn start(dir: &Path) -> Result<(EtcdWriter, Loaded)> {
-        let state = crate::state::SandboxState::load_if_present(dir)?
-            .ok_or_else(|| eyre!("no sandbox in {}", dir.display()))?;
-        let target = state.connection(dir).target;
+    /// Connects to the sandbox's members (`target`) on a thread of its own and reads back
+    /// every object stored under the prefixes.
+    pub fn start(target: lifeboat::connection::Endpoints) -> Result<(EtcdWriter, Loaded)> {
         let (requests, incoming) = mpsc::channel();
         let (loaded_tx, loaded_rx) = mpsc::channel();
         std::thread::Builder::new()

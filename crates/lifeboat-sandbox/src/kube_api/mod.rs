@@ -91,7 +91,7 @@ pub fn is_running(process: &KubeApiProcess) -> bool {
 }
 
 /// Runs the server in this process until it is killed: the hidden `lifeboat-sandbox serve-kube`.
-pub async fn serve(dir: &Path, port: u16) -> Result<()> {
+pub async fn serve(dir: &Path, port: u16, etcd: lifeboat::connection::Endpoints) -> Result<()> {
     let kube = home(dir);
     let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let read = |name: &str| {
@@ -104,7 +104,7 @@ pub async fn serve(dir: &Path, port: u16) -> Result<()> {
         &read("apiserver.key")?,
     )?;
     let token = read("token")?.trim().to_string();
-    let (etcd, mut store, fresh) = open_store(dir, &kube)?;
+    let (etcd, mut store, fresh) = open_store(etcd, &kube)?;
     let pods = pods::PodFiles::new(&kube)?;
     if fresh {
         seed::seed(&mut store)?;
@@ -139,8 +139,11 @@ pub async fn serve(dir: &Path, port: u16) -> Result<()> {
 /// The objects as etcd holds them, as a real API server starts; from `objects.json` only
 /// when etcd holds none yet (a sandbox made before the server stored in etcd, or a new one:
 /// then `true`, to seed), and then all written to etcd.
-fn open_store(dir: &Path, kube: &Path) -> Result<(etcd_store::EtcdWriter, store::Store, bool)> {
-    let (etcd, loaded) = etcd_store::EtcdWriter::start(dir)?;
+fn open_store(
+    target: lifeboat::connection::Endpoints,
+    kube: &Path,
+) -> Result<(etcd_store::EtcdWriter, store::Store, bool)> {
+    let (etcd, loaded) = etcd_store::EtcdWriter::start(target)?;
     let path = kube.join("objects.json");
     if !loaded.objects.is_empty() {
         return Ok((etcd, store::Store::from_etcd(&path, loaded), false));
