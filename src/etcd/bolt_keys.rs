@@ -20,7 +20,7 @@ use super::bolt::{BUCKET_LEAF, BoltError, Element, Page, Reader, open, u64_at};
 const MAX_VALUE: usize = 64 << 20;
 
 /// One live key: its revisions and where its `mvccpb.KeyValue` lies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LiveKey {
     pub key: Vec<u8>,
     pub create_revision: i64,

@@ -27,8 +27,11 @@ fn regenerated(entry: &StoredEntry) -> Option<&'static str> {
         "services/endpoints" => "endpoints",
         other => other.rsplit('/').next().unwrap_or(other),
     };
+    // REGENERATED names kinds as `plural.group`; storage keys carry no group. Metrics are
+    // served, never stored, so `pods.metrics.k8s.io` must not leave out stored pods.
     crate::kube::REGENERATED
         .iter()
+        .filter(|(key, _)| !key.ends_with(".metrics.k8s.io"))
         .find(|(key, _)| key.split('.').next() == Some(resource))
         .map(|(_, why)| *why)
 }
@@ -80,5 +83,23 @@ impl SnapshotObjects {
             }
         }
         Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stored::StorageKey;
+
+    fn entry(key: &str) -> StoredEntry {
+        StoredEntry::for_test(StorageKey::parse(key.as_bytes()).expect("key"))
+    }
+
+    #[test]
+    fn regenerated_resources_are_left_out_and_pods_are_not() {
+        assert!(regenerated(&entry("/kubernetes.io/events/shop/e1")).is_some());
+        assert!(regenerated(&entry("/kubernetes.io/services/endpoints/shop/web")).is_some());
+        assert!(regenerated(&entry("/kubernetes.io/pods/shop/web-1")).is_none());
+        assert!(regenerated(&entry("/kubernetes.io/services/specs/shop/web")).is_none());
     }
 }

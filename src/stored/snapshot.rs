@@ -49,6 +49,18 @@ pub struct StoredEntry {
     live: LiveKey,
 }
 
+impl StoredEntry {
+    #[cfg(test)]
+    pub(crate) fn for_test(storage: StorageKey) -> StoredEntry {
+        StoredEntry {
+            key: String::new(),
+            storage,
+            mod_revision: 0,
+            live: LiveKey::default(),
+        }
+    }
+}
+
 /// The objects of one snapshot, keys read, values read on demand.
 pub struct SnapshotObjects {
     pub database: PathBuf,
