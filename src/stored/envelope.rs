@@ -248,4 +248,32 @@ mod tests {
             assert!(decode_stored(bytes).object.is_none());
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// A stored value from a snapshot is untrusted: whatever its bytes, reading it gives
+        /// an object or a reason, never a panic. Half the cases are the real Job damaged.
+        #[test]
+        fn any_value_decodes_or_says_why(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            flips in proptest::collection::vec((0usize..640, proptest::prelude::any::<u8>()), 0..16),
+            real in proptest::prelude::any::<bool>(),
+        ) {
+            let mut value = if real {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/kube-storage");
+                std::fs::read(dir.join("job.bin")).unwrap_or_default()
+            } else {
+                [PROTOBUF_MAGIC, &noise].concat()
+            };
+            for (at, byte) in flips {
+                if let Some(slot) = value.get_mut(at) {
+                    *slot = byte;
+                }
+            }
+            let decoded = decode_stored(&value);
+            proptest::prop_assert!(decoded.object.is_some() || decoded.problem.is_some());
+        }
+    }
 }
