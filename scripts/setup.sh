@@ -4,7 +4,8 @@
 #   busybox-static (the docker test image and the emulated pods), docker.io (docker exec
 #   tests), tmux (the end-to-end TUI test) and kubectl (the emulated API server tests);
 #   for `make release`: binutils (scripts/check-portable reads the binary), man-db (the man
-#   page test), and zig with cargo-zigbuild from PyPI (the glibc 2.17 link).
+#   page test), and zig with cargo-zigbuild from PyPI (the glibc 2.17 link); the Kubernetes
+#   storage schemas that build.rs embeds (golang-github-openshift-api-dev).
 # Without root it prints the exact apt command instead of failing halfway.
 set -euo pipefail
 
@@ -19,6 +20,10 @@ need tmux tmux
 # protoc alone lacks the well-known types (google/protobuf/descriptor.proto) that etcd's
 # protos import; Debian ships them in libprotobuf-dev, only recommended by protobuf-compiler.
 [ -e /usr/include/google/protobuf/descriptor.proto ] || want+=(libprotobuf-dev)
+# The Kubernetes and OpenShift 3 storage schemas (.proto and Go types) build.rs embeds, so
+# that `lifeboat snapshot` reads objects out of an etcd snapshot on masters without them.
+[ -e /usr/share/gocode/src/github.com/openshift/api/vendor/k8s.io/api/core/v1/generated.proto ] \
+  || want+=(golang-github-openshift-api-dev)
 # kubectl drives the emulated API server tests; these machines ship 1.32 (WebSocket exec).
 need kubectl kubernetes-client
 [ -e /usr/bin/busybox ] || [ -e /bin/busybox ] || want+=(busybox-static)

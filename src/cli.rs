@@ -98,6 +98,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectCommand,
     },
+    /// Kubernetes objects read straight out of an etcd snapshot (a cluster backup, a .db
+    /// file or a stopped member's data directory): list, show, compare, export one project
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
     /// Member recovery: replace a failed etcd host without downtime
     Member {
         #[command(subcommand)]
@@ -616,4 +622,81 @@ pub struct ProjectRestoreArgs {
     /// Print line by line on the terminal instead of opening the full-screen wizard
     #[arg(long)]
     pub headless: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Projects with their object counts per kind, or with --namespace/--kind the objects
+    Ls(SnapshotLsArgs),
+    /// One object as the API server would return it
+    Get(SnapshotGetArgs),
+    /// One project as a project export, which `lifeboat project restore --from` takes
+    Export(SnapshotExportArgs),
+    /// Per project: objects only in the backup, only live, and changed since (exit 1 when
+    /// anything differs)
+    Diff {
+        /// A cluster backup, a .db snapshot or a stopped member's data directory
+        source: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotLsArgs {
+    /// A cluster backup, a .db snapshot or a stopped member's data directory
+    pub source: PathBuf,
+    /// List this project's objects
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Only objects of this kind (`ConfigMap`, `configmaps`)
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotGetArgs {
+    /// A cluster backup, a .db snapshot or a stopped member's data directory
+    pub source: PathBuf,
+    /// The etcd key, or KIND/NAME (`configmap/settings`) with --namespace
+    pub object: String,
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = ObjectFormat::Yaml)]
+    pub output: ObjectFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectFormat {
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotExportArgs {
+    /// A cluster backup, a .db snapshot or a stopped member's data directory
+    pub source: PathBuf,
+    /// The project to bring back
+    #[arg(long, short = 'n')]
+    pub namespace: String,
+    /// Where the export goes: DIR/NAMESPACE, as `project export` lays it out
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Export objects with fields newer than lifeboat's schemas, without those fields
+    #[arg(long)]
+    pub accept_unknown_fields: bool,
+    /// Print line by line on the terminal instead of opening the full-screen wizard
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+impl SnapshotExportArgs {
+    pub fn request(&self) -> crate::requests::SnapshotExportRequest {
+        crate::requests::SnapshotExportRequest {
+            source: self.source.clone(),
+            namespace: self.namespace.clone(),
+            out: self.out.clone(),
+            accept_unknown_fields: self.accept_unknown_fields,
+        }
+    }
 }

@@ -24,5 +24,6 @@ pub mod procedures;
 pub mod requests;
 pub mod run;
 pub mod serde_fields;
+pub mod stored;
 pub mod tui;
 pub mod units;

@@ -9,6 +9,7 @@ mod procedure;
 mod project;
 
 mod profile;
+mod snapshot;
 mod status;
 mod ui;
 
@@ -64,6 +65,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Restore { command }) => restore(command, &cli.connection).await,
         Some(Command::Appdata { command }) => appdata::dispatch(command).await,
         Some(Command::Project { command }) => project::dispatch(command, &cli.connection).await,
+        Some(Command::Snapshot { command }) => snapshot::dispatch(command).await,
         Some(Command::Member { command }) => member::dispatch(command, &cli.connection).await,
         Some(Command::Maintenance { command }) => {
             maintenance::dispatch(command, &cli.connection).await

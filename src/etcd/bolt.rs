@@ -24,7 +24,7 @@ const VERSION: u32 = 2;
 const BRANCH_PAGE: u16 = 0x01;
 const LEAF_PAGE: u16 = 0x02;
 const META_PAGE: u16 = 0x04;
-const BUCKET_LEAF: u32 = 0x01;
+pub(super) const BUCKET_LEAF: u32 = 0x01;
 /// The checksum covers the meta fields before it.
 const META_CHECKSUMMED: usize = 56;
 /// bbolt refuses longer keys; a longer one in a file means a damaged element.
@@ -55,7 +55,7 @@ pub struct BoltStats {
     pub total_size: u64,
 }
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     file: File,
     path: &'a Path,
     page_size: u64,
@@ -67,62 +67,13 @@ struct Reader<'a> {
 
 /// A page as read: its first page-size bytes, enough for the header and, almost always, the
 /// element array; anything further is read on demand.
-struct Page {
-    id: u64,
-    bytes: Vec<u8>,
+pub(super) struct Page {
+    pub(super) id: u64,
+    pub(super) bytes: Vec<u8>,
 }
 
 pub fn read_stats(path: &Path) -> Result<BoltStats, BoltError> {
-    let io = |source| BoltError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let file = File::open(path).map_err(io)?;
-    let mut first = vec![0u8; 4096];
-    file.read_exact_at(&mut first, 0).map_err(io)?;
-    let mut reader = Reader {
-        file,
-        path,
-        page_size: 4096,
-        high_water: u64::MAX,
-        visited: Default::default(),
-    };
-    let meta0 = reader.meta(&first);
-    let page_size = match &meta0 {
-        Ok(meta) => meta.page_size,
-        // Meta page 0 torn: the page size is still usually right in it.
-        Err(_) => u64::from(u32_at(&first, PAGE_HEADER + 8)),
-    };
-    if !(512..=1 << 20).contains(&page_size) || !page_size.is_power_of_two() {
-        return Err(reader.corrupt(format!("page size {page_size} is impossible")));
-    }
-    reader.page_size = page_size;
-    let mut second = vec![0u8; usize::try_from(page_size).unwrap_or(4096)];
-    reader
-        .file
-        .read_exact_at(&mut second, page_size)
-        .map_err(io)?;
-    let meta1 = reader.meta(&second);
-    // bbolt uses the valid meta page with the newer transaction.
-    let meta = match (meta0, meta1) {
-        (Ok(a), Ok(b)) => {
-            if a.txid >= b.txid {
-                a
-            } else {
-                b
-            }
-        }
-        (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
-        (Err(e), Err(_)) => return Err(e),
-    };
-    let file_pages = reader.file.metadata().map_err(io)?.len() / page_size;
-    if meta.high_water > file_pages + 1 {
-        return Err(reader.corrupt(format!(
-            "the meta page claims {} pages, the file holds {file_pages}",
-            meta.high_water
-        )));
-    }
-    reader.high_water = meta.high_water;
+    let (reader, meta) = open(path)?;
     let mut total_keys = 0u64;
     let mut revision = None;
     let mut buckets = Vec::new();
@@ -173,34 +124,97 @@ pub fn read_stats(path: &Path) -> Result<BoltStats, BoltError> {
     Ok(BoltStats {
         revision: revision.ok_or_else(|| reader.corrupt("there is no `key` bucket".into()))?,
         total_keys,
-        total_size: meta.high_water.saturating_mul(page_size),
+        total_size: meta.high_water.saturating_mul(meta.page_size),
     })
 }
 
-struct Meta {
+/// Opens a database at its newest valid meta page (bbolt's rule), refusing a meta page that
+/// claims more pages than the file holds.
+pub(super) fn open(path: &Path) -> Result<(Reader<'_>, Meta), BoltError> {
+    let io = |source| BoltError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    let mut first = vec![0u8; 4096];
+    file.read_exact_at(&mut first, 0).map_err(io)?;
+    let mut reader = Reader {
+        file,
+        path,
+        page_size: 4096,
+        high_water: u64::MAX,
+        visited: Default::default(),
+    };
+    let meta0 = reader.meta(&first);
+    let page_size = match &meta0 {
+        Ok(meta) => meta.page_size,
+        // Meta page 0 torn: the page size is still usually right in it.
+        Err(_) => u64::from(u32_at(&first, PAGE_HEADER + 8)),
+    };
+    if !(512..=1 << 20).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(reader.corrupt(format!("page size {page_size} is impossible")));
+    }
+    reader.page_size = page_size;
+    let mut second = vec![0u8; usize::try_from(page_size).unwrap_or(4096)];
+    reader
+        .file
+        .read_exact_at(&mut second, page_size)
+        .map_err(io)?;
+    let meta1 = reader.meta(&second);
+    // bbolt uses the valid meta page with the newer transaction.
+    let meta = match (meta0, meta1) {
+        (Ok(a), Ok(b)) => {
+            if a.txid >= b.txid {
+                a
+            } else {
+                b
+            }
+        }
+        (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
+        (Err(e), Err(_)) => return Err(e),
+    };
+    let file_pages = reader.file.metadata().map_err(io)?.len() / page_size;
+    if meta.high_water > file_pages + 1 {
+        return Err(reader.corrupt(format!(
+            "the meta page claims {} pages, the file holds {file_pages}",
+            meta.high_water
+        )));
+    }
+    reader.high_water = meta.high_water;
+    Ok((reader, meta))
+}
+
+pub(super) struct Meta {
     page_size: u64,
-    root: u64,
+    pub(super) root: u64,
     high_water: u64,
     txid: u64,
 }
 
 /// A leaf element as the walk hands it out. Values of plain keys are not read: only bucket
 /// headers (16 bytes, or an inline page) are.
-struct Element {
-    flags: u32,
-    key: Vec<u8>,
-    value: Vec<u8>,
+pub(super) struct Element {
+    pub(super) flags: u32,
+    pub(super) key: Vec<u8>,
+    /// A bucket's header, or a plain value of an inline bucket (whose page has no place in
+    /// the file); empty otherwise.
+    pub(super) value: Vec<u8>,
+    /// Where a plain value of a page in the file starts, and its length, to read on demand.
+    pub(super) value_at: u64,
+    pub(super) value_len: usize,
+    /// The page the element is on, for errors (0: an inline bucket).
+    pub(super) page: u64,
 }
 
 impl Reader<'_> {
-    fn corrupt(&self, detail: String) -> BoltError {
+    pub(super) fn corrupt(&self, detail: String) -> BoltError {
         BoltError::Corrupt {
             path: self.path.display().to_string(),
             detail,
         }
     }
 
-    fn meta(&self, page: &[u8]) -> Result<Meta, BoltError> {
+    pub(crate) fn meta(&self, page: &[u8]) -> Result<Meta, BoltError> {
         let flags = u16_at(page, 8);
         let body = &page[PAGE_HEADER..];
         if flags != META_PAGE || u32_at(body, 0) != MAGIC {
@@ -220,7 +234,7 @@ impl Reader<'_> {
         })
     }
 
-    fn page(&self, id: u64) -> Result<Page, BoltError> {
+    pub(super) fn page(&self, id: u64) -> Result<Page, BoltError> {
         if id < 2 || id >= self.high_water {
             return Err(self.corrupt(format!("page {id} is outside the database")));
         }
@@ -261,8 +275,19 @@ impl Reader<'_> {
         Ok(bytes)
     }
 
+    /// `len` bytes at the file offset `at`, for a value on `page`.
+    pub(super) fn read_at(&self, at: u64, len: usize, page: u64) -> Result<Vec<u8>, BoltError> {
+        let mut bytes = vec![0u8; len];
+        self.file.read_exact_at(&mut bytes, at).map_err(|_| {
+            self.corrupt(format!(
+                "page {page}: a value runs past the end of the file"
+            ))
+        })?;
+        Ok(bytes)
+    }
+
     /// Visits every leaf element under `id`, in key order.
-    fn walk(
+    pub(super) fn walk(
         &self,
         id: u64,
         depth: usize,
@@ -286,7 +311,7 @@ impl Reader<'_> {
         }
     }
 
-    fn leaf_elements(
+    pub(super) fn leaf_elements(
         &self,
         page: &Page,
         visit: &mut dyn FnMut(&Element) -> Result<(), BoltError>,
@@ -308,12 +333,23 @@ impl Reader<'_> {
                 return Err(self.corrupt(format!("page {} holds an impossible element", page.id)));
             }
             let key = self.bytes(page, start, key_len)?;
-            let value = if flags & BUCKET_LEAF != 0 {
+            let value = if flags & BUCKET_LEAF != 0 || page.id == 0 {
                 self.bytes(page, start + key_len, value_len)?
             } else {
                 Vec::new()
             };
-            visit(&Element { flags, key, value })?;
+            let value_at = page
+                .id
+                .saturating_mul(self.page_size)
+                .saturating_add((start + key_len) as u64);
+            visit(&Element {
+                flags,
+                key,
+                value,
+                value_at,
+                value_len,
+                page: page.id,
+            })?;
         }
         Ok(())
     }
@@ -323,11 +359,11 @@ fn u16_at(bytes: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([bytes[at], bytes[at + 1]])
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
+pub(super) fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
 }
 
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
+pub(super) fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
 }
 
@@ -343,12 +379,12 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 mod props;
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    pub(super) const PAGE: usize = 4096;
+    pub(crate) const PAGE: usize = 4096;
 
-    fn header(id: u64, flags: u16, count: u16) -> Vec<u8> {
+    pub(crate) fn header(id: u64, flags: u16, count: u16) -> Vec<u8> {
         let mut page = id.to_le_bytes().to_vec();
         page.extend(flags.to_le_bytes());
         page.extend(count.to_le_bytes());
@@ -356,7 +392,7 @@ mod tests {
         page
     }
 
-    fn meta(id: u64, txid: u64, root: u64) -> Vec<u8> {
+    pub(crate) fn meta(id: u64, txid: u64, root: u64) -> Vec<u8> {
         let mut body = Vec::new();
         for v in [MAGIC, VERSION, PAGE as u32, 0] {
             body.extend(v.to_le_bytes());
@@ -372,7 +408,7 @@ mod tests {
     }
 
     /// A leaf page whose elements are `(flags, key, value)`.
-    fn leaf(id: u64, elements: &[(u32, Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    pub(crate) fn leaf(id: u64, elements: &[(u32, Vec<u8>, Vec<u8>)]) -> Vec<u8> {
         let mut page = header(id, LEAF_PAGE, elements.len() as u16);
         let mut data: Vec<u8> = Vec::new();
         let array = elements.len() * ELEMENT;

@@ -42,3 +42,26 @@ proptest! {
         let _ = read(&bytes);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The live keyspace (`bolt_keys`) of a damaged or truncated file: keys or an error.
+    #[test]
+    fn damaged_key_pages_give_an_error_or_keys(
+        flips in prop::collection::vec((2 * PAGE..4 * PAGE, any::<u8>()), 1..24),
+        cut in prop::option::of(0..4 * PAGE),
+        inline in any::<bool>(),
+    ) {
+        let mut bytes = super::super::bolt_keys::tests::database(inline);
+        for (at, value) in flips {
+            bytes[at] = value;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut);
+        }
+        let started = std::time::Instant::now();
+        let _ = super::super::bolt_keys::tests::read(&bytes);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}

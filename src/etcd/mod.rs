@@ -2,6 +2,7 @@
 //! facts every screen needs (members, per-endpoint status, alarms, quorum).
 
 mod bolt;
+mod bolt_keys;
 mod client;
 mod consistency;
 mod keys;
@@ -13,6 +14,7 @@ mod status;
 mod stream_digest;
 
 pub use bolt::{BoltError, BoltStats, read_stats};
+pub use bolt_keys::{KeyValue, LiveKey, SnapshotKeys, parse_key_value};
 pub use client::{EtcdError, connect};
 pub use consistency::{
     Consistency, ConsistencyReport, KvHash, MemberHash, check_consistency, judge,

@@ -52,7 +52,8 @@ pub async fn plan_with(
         | Procedure::MemberJoin
         | Procedure::MemberPromote
         | Procedure::AppDataBackup
-        | Procedure::AppDataRestore => {
+        | Procedure::AppDataRestore
+        | Procedure::SnapshotExport => {
             // Not offered by the menu or `lifeboat plan`: they take choices no default gives.
             return Err(eyre!(
                 "{procedure} takes its choices as flags: see `lifeboat --help` for its command"

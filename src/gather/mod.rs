@@ -14,5 +14,6 @@ pub mod maintenance;
 pub mod member;
 pub mod project;
 pub mod quorum_restore;
+pub mod snapshot;
 
 pub use host_layout::{HostLayout, host_layout};

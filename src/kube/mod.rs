@@ -7,6 +7,7 @@ mod classify;
 pub mod clean;
 mod client;
 mod export;
+mod export_files;
 mod files;
 mod kinds;
 mod order;
@@ -16,6 +17,7 @@ mod restore;
 pub use classify::{ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create};
 pub use client::{connect, describe_error, serves_projects};
 pub use export::{ExportRequest, KindListed, export_project, list_objects};
+pub use export_files::{ExportSource, write_export};
 pub use files::{file_for, mode_for, read_objects, render_list};
 pub use kinds::{
     DUPLICATE_GROUPS, KindRef, REGENERATED, choose_kinds, default_exclusion,

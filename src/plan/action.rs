@@ -353,6 +353,15 @@ pub enum Action {
         secrets: bool,
         out: PathBuf,
     },
+    /// Reads the project `namespace` out of the etcd snapshot `source` (a bundle, a `.db`
+    /// file or a data directory) and writes it as a project export at `out`, cleaned like
+    /// `ExportProject`'s, its manifest naming the snapshot and its revision.
+    ExportFromSnapshot {
+        source: PathBuf,
+        namespace: String,
+        out: PathBuf,
+        accept_unknown_fields: bool,
+    },
     /// Creates a project: a `ProjectRequest` on OpenShift, a `Namespace` elsewhere, with the
     /// export's display name and description. One that exists already is not a failure.
     CreateProject {
@@ -448,6 +457,7 @@ impl Action {
                 Domain::Command
             }
             Action::ExportProject { .. }
+            | Action::ExportFromSnapshot { .. }
             | Action::CreateProject { .. }
             | Action::RestoreObjects { .. } => Domain::Kube,
             Action::AppData(_) => Domain::AppData,

@@ -42,6 +42,9 @@ pub enum Procedure {
     Defrag,
     /// Quorum lost with a current survivor: a new one-member cluster forced from its data.
     QuorumRestore,
+    /// One project read out of an etcd snapshot into a project export.
+    #[value(skip)]
+    SnapshotExport,
 }
 
 impl Procedure {
@@ -69,6 +72,7 @@ impl Procedure {
             Procedure::SpaceRecovery => "Space recovery (NOSPACE)",
             Procedure::Defrag => "Defragmentation",
             Procedure::QuorumRestore => "Quorum restore from the best survivor",
+            Procedure::SnapshotExport => "Project export from a cluster backup",
         }
     }
 
@@ -146,6 +150,12 @@ impl Procedure {
                  replaced one at a time. Refused while quorum holds. From the command line: \
                  `lifeboat restore quorum [--member NAME]`."
             }
+            Procedure::SnapshotExport => {
+                "Reads one project's objects straight out of an etcd snapshot (a cluster backup, \
+                 a .db file or a stopped member's data directory) and writes them as a project \
+                 export, which the project restore brings back without rolling back the \
+                 cluster. From the command line: `lifeboat snapshot export`."
+            }
         }
     }
 
@@ -165,6 +175,7 @@ impl Procedure {
             Procedure::SpaceRecovery => "space-recovery",
             Procedure::Defrag => "defrag",
             Procedure::QuorumRestore => "quorum-restore",
+            Procedure::SnapshotExport => "snapshot-export",
         }
     }
 }

@@ -40,7 +40,9 @@ pub fn counts_items(plan: &Plan, index: usize) -> bool {
     plan.steps.get(index).is_some_and(|step| {
         matches!(
             step.action,
-            Action::ExportProject { .. } | Action::RestoreObjects { .. }
+            Action::ExportProject { .. }
+                | Action::ExportFromSnapshot { .. }
+                | Action::RestoreObjects { .. }
         )
     })
 }

@@ -13,6 +13,7 @@ mod member_replace;
 mod project_export;
 mod project_restore;
 mod quorum_restore;
+mod snapshot_export;
 mod space_recovery;
 
 pub use app_data_backup::{
@@ -45,6 +46,7 @@ pub use project_restore::{ProjectRestoreFacts, plan_project_restore};
 pub use quorum_restore::{
     LocalMember, QuorumRestoreFacts, Survivor, best_survivor, plan_quorum_restore,
 };
+pub use snapshot_export::{SnapshotExportFacts, plan_snapshot_export};
 pub use space_recovery::{
     DEFRAG_FREE_BYTES, DEFRAG_FREE_SHARE, MemberSpace, SpaceFacts, SpaceStatus, plan_defrag,
     plan_space_recovery,

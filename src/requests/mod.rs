@@ -11,6 +11,7 @@ mod member_join;
 mod member_replace;
 mod project;
 mod quorum_restore;
+mod snapshot;
 
 pub use app_data::{AppDataBackupRequest, AppDataPick, AppDataRestoreRequest, AppDataSelection};
 pub use cluster_backup::{ClusterBackupRequest, DEFAULT_ETCD_CONFIG_DIR, DEFAULT_MASTER_DIR};
@@ -24,6 +25,7 @@ pub use member_replace::{
 };
 pub use project::{ProjectExportRequest, ProjectRestoreRequest};
 pub use quorum_restore::QuorumRestoreRequest;
+pub use snapshot::SnapshotExportRequest;
 
 use std::path::Path;
 

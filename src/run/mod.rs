@@ -18,6 +18,7 @@ mod outputs;
 mod readonly;
 mod restore;
 mod runner;
+mod snapshot_export;
 mod transcript;
 
 pub use actions::describe_action;

@@ -89,7 +89,8 @@ fn only_reads(action: &Action) -> bool {
         | Action::ExtractBundle { .. }
         | Action::RemoveDir { .. }
         | Action::StartEtcd(_)
-        | Action::ExportProject { .. } => false,
+        | Action::ExportProject { .. }
+        | Action::ExportFromSnapshot { .. } => false,
     }
 }
 

@@ -18,6 +18,8 @@ pub enum Screen {
     ProjectPicker,
     /// Project exports, for a restore.
     BackupPicker,
+    /// A cluster backup's projects, read out of its etcd snapshot.
+    SnapshotBrowser,
     /// The questions a guided procedure asks before it plans.
     Form,
 }
@@ -128,6 +130,7 @@ pub struct App {
     pub appdata: super::AppDataPicker,
     pub project_picker: super::ProjectPicker,
     pub backup_picker: super::BackupPicker,
+    pub snapshot_browser: super::snapshot_browser::SnapshotBrowser,
     /// A one-line notice at the bottom (a plan that could not start).
     pub notice: Option<String>,
     /// A refusal or error too long for the notice line, shown whole, with the procedures
@@ -177,6 +180,7 @@ impl App {
             appdata: super::AppDataPicker::default(),
             project_picker: super::ProjectPicker::default(),
             backup_picker: super::BackupPicker::default(),
+            snapshot_browser: Default::default(),
             notice: None,
             message: None,
             palette: None,

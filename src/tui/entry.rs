@@ -11,6 +11,7 @@ pub enum Entry {
     JoinMember,
     ProjectExport,
     ProjectRestore,
+    BrowseBackup,
     AppData,
     SpaceRecovery,
     Defrag,
@@ -18,7 +19,7 @@ pub enum Entry {
 }
 
 impl Entry {
-    pub const ALL: [Entry; 12] = [
+    pub const ALL: [Entry; 13] = [
         Entry::HealthCheck,
         Entry::ClusterBackup,
         Entry::ClusterRestore,
@@ -27,6 +28,7 @@ impl Entry {
         Entry::JoinMember,
         Entry::ProjectExport,
         Entry::ProjectRestore,
+        Entry::BrowseBackup,
         Entry::AppData,
         Entry::SpaceRecovery,
         Entry::Defrag,
@@ -43,6 +45,7 @@ impl Entry {
             Entry::JoinMember => "Join as new member",
             Entry::ProjectExport => "Project export",
             Entry::ProjectRestore => "Project restore",
+            Entry::BrowseBackup => "Browse a cluster backup",
             Entry::AppData => "Application data",
             Entry::SpaceRecovery => "Space recovery (NOSPACE)",
             Entry::Defrag => "Defragmentation",
@@ -61,6 +64,7 @@ impl Entry {
             Entry::JoinMember => "join",
             Entry::ProjectExport => "export",
             Entry::ProjectRestore => "import",
+            Entry::BrowseBackup => "browse",
             Entry::AppData => "appdata",
             Entry::SpaceRecovery => "nospace",
             Entry::Defrag => "defrag",
@@ -79,6 +83,7 @@ impl Entry {
             Entry::JoinMember => &["member", "new-host"],
             Entry::ProjectExport => &["project", "namespace"],
             Entry::ProjectRestore => &["project", "restore-project"],
+            Entry::BrowseBackup => &["undelete", "etcd-backup", "deleted"],
             Entry::AppData => &["volume", "pvc", "data"],
             Entry::SpaceRecovery => &["space", "quota", "alarm", "compact"],
             Entry::Defrag => &["defragment", "fragmentation"],
@@ -110,6 +115,9 @@ impl Entry {
                 "Projects exported over the API, cleaned so that they can be created again."
             }
             Entry::ProjectRestore => "A project recreated from its export, in an order that works.",
+            Entry::BrowseBackup => {
+                "A cluster backup's projects read out of its etcd snapshot, next to the live cluster; one brought back through the API, without rolling back the cluster."
+            }
             Entry::AppData => {
                 "A workload's volumes copied out of its running pod, or back into it."
             }
@@ -150,7 +158,12 @@ mod tests {
     fn the_palette_finds_procedures_by_command_alias_or_title() {
         assert_eq!(found(":replace"), vec![Entry::ReplaceMember]);
         assert_eq!(found("join"), vec![Entry::JoinMember]);
-        assert_eq!(found("back"), vec![Entry::ClusterBackup]);
+        assert_eq!(
+            found("back"),
+            vec![Entry::ClusterBackup, Entry::BrowseBackup]
+        );
+        assert_eq!(found("browse"), vec![Entry::BrowseBackup]);
+        assert_eq!(found("undelete"), vec![Entry::BrowseBackup]);
         assert_eq!(found("disaster"), vec![Entry::DisasterRecovery]);
         assert_eq!(
             found("member"),

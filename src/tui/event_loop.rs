@@ -217,6 +217,23 @@ fn perform(
         Effect::Summarize(paths) => super::guide_tasks::summarize(paths, tx.clone()),
         Effect::LoadProjects => super::project_tasks::load_projects(tx.clone()),
         Effect::LoadBackups => super::project_tasks::load_backups(tx.clone()),
+        Effect::LoadClusterBackups => super::snapshot_tasks::load_bundles(tx.clone()),
+        Effect::LoadSnapshotProjects(bundle) => {
+            super::snapshot_tasks::load_projects(bundle, tx.clone())
+        }
+        Effect::StartSnapshotExport { source, namespace } => start_project_plan(
+            async move {
+                let out = crate::paths::backups_dir()?.join(crate::paths::stamped("from-backup"));
+                crate::gather::snapshot::plan_export(&crate::requests::SnapshotExportRequest {
+                    source,
+                    namespace,
+                    out,
+                    accept_unknown_fields: false,
+                })
+            },
+            tx.clone(),
+            stop.clone(),
+        ),
         Effect::StartProjectExport {
             projects,
             kinds,

@@ -75,6 +75,11 @@ pub fn open_entry(app: &mut App, entry: Entry) -> Vec<Effect> {
             app.screen = Screen::BackupPicker;
             vec![Effect::LoadBackups]
         }
+        Entry::BrowseBackup => {
+            app.snapshot_browser = Default::default();
+            app.screen = Screen::SnapshotBrowser;
+            vec![Effect::LoadClusterBackups]
+        }
         Entry::AppData => {
             app.appdata = super::AppDataPicker::default();
             app.screen = Screen::AppData;

@@ -15,6 +15,8 @@ mod msg;
 mod palette;
 mod project;
 mod project_tasks;
+pub mod snapshot_browser;
+mod snapshot_tasks;
 mod terminal;
 mod update;
 pub mod view;

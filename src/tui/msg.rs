@@ -22,6 +22,10 @@ pub enum Msg {
     Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
     ProjectsLoaded(Result<super::ProjectCatalog, String>),
     BackupsLoaded(Result<Vec<super::BackupEntry>, String>),
+    /// Cluster backups that hold a snapshot (the backup browser).
+    SnapshotBundles(Result<Vec<super::snapshot_browser::BundleRow>, String>),
+    /// The projects of the backup being browsed.
+    SnapshotProjects(Result<Vec<super::snapshot_browser::ProjectRow>, String>),
     /// A plan made from a form or the palette, shown in full before it runs.
     Planned {
         plan: Plan,
@@ -56,6 +60,15 @@ pub enum Effect {
         from: std::path::PathBuf,
         rename: Option<String>,
         preview: bool,
+    },
+    /// Look for cluster backups holding a snapshot (the backup browser).
+    LoadClusterBackups,
+    /// Read a backup's projects, their counts and their difference from the live cluster.
+    LoadSnapshotProjects(std::path::PathBuf),
+    /// Plan and run the export of one project out of a backup's snapshot.
+    StartSnapshotExport {
+        source: std::path::PathBuf,
+        namespace: String,
     },
     /// Look for cluster backups, then open the restore form.
     OpenRestoreForm {

@@ -42,7 +42,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.artifacts = artifacts;
             vec![]
         }
-        Msg::Run(event) => super::wizard_update::on_run(app, event),
+        Msg::Run(event) => {
+            let next = super::snapshot_browser::after_export(app, &event);
+            let mut effects = super::wizard_update::on_run(app, event);
+            effects.extend(next);
+            effects
+        }
         Msg::Confirm(request) => super::wizard_update::on_confirm(app, *request),
         Msg::Workloads(result) => {
             app.appdata.loaded(result);
@@ -52,6 +57,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(catalog) => app.project_picker.loaded(catalog),
                 Err(error) => app.project_picker.error = Some(error),
+            }
+            vec![]
+        }
+        Msg::SnapshotBundles(result) => {
+            match result {
+                Ok(rows) => app.snapshot_browser.bundles = Some(rows),
+                Err(error) => app.snapshot_browser.error = Some(error),
+            }
+            vec![]
+        }
+        Msg::SnapshotProjects(result) => {
+            match result {
+                Ok(rows) => app.snapshot_browser.projects = Some(rows),
+                Err(error) => app.snapshot_browser.error = Some(error),
             }
             vec![]
         }
@@ -128,6 +147,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Screen::ProjectPicker => app.project_picker.on_key(key).unwrap_or_else(|| {
+            app.screen = Screen::Dashboard;
+            vec![]
+        }),
+        Screen::SnapshotBrowser => app.snapshot_browser.on_key(key).unwrap_or_else(|| {
             app.screen = Screen::Dashboard;
             vec![]
         }),

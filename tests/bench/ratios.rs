@@ -10,6 +10,7 @@ mod export;
 mod measure;
 mod snapshot;
 mod status;
+mod stored;
 mod tui;
 
 fn quick() -> bool {
@@ -39,6 +40,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     snapshot::run();
+    stored::run();
     status::run();
     export::run();
     tui::run();

@@ -167,7 +167,12 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
         } => join(dir_of(dir)?, member, client_port, peer_port, replaces).await?,
         SandboxCommand::ServeKube { dir, port } => {
             let dir = dir_of(dir)?;
-            crate::kube_api::serve(&dir, port).await?;
+            // The server keeps its objects in the sandbox's etcd, as a real one does.
+            let etcd = crate::state::SandboxState::load_if_present(&dir)?
+                .ok_or_else(|| color_eyre::eyre::eyre!("no sandbox in {}", dir.display()))?
+                .connection(&dir)
+                .target;
+            crate::kube_api::serve(&dir, port, etcd).await?;
         }
         SandboxCommand::Stop { dir, member } => {
             let dir = dir_of(dir)?;

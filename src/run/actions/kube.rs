@@ -37,6 +37,17 @@ pub fn describe(_plan: &Plan, action: &Action) -> Option<String> {
             if *secrets { "secret," } else { "" },
             kinds.len()
         ),
+        Action::ExportFromSnapshot {
+            source,
+            namespace,
+            out,
+            ..
+        } => format!(
+            "lifeboat snapshot export {} --namespace {} --out {}   (native; read from the etcd snapshot, cleaned)",
+            shell_join([path_arg(source)]),
+            shell_join([namespace]),
+            shell_join([path_arg(out.parent().unwrap_or(out))]),
+        ),
         Action::CreateProject {
             name,
             openshift,
@@ -88,6 +99,22 @@ pub async fn execute(
             out,
         } => {
             kube::export_project(index, namespace, kinds, excluded, *secrets, out, ctx.events).await
+        }
+        Action::ExportFromSnapshot {
+            source,
+            namespace,
+            out,
+            accept_unknown_fields,
+        } => {
+            crate::run::snapshot_export::export_from_snapshot(
+                index,
+                source,
+                namespace,
+                out,
+                *accept_unknown_fields,
+                ctx.events,
+            )
+            .await
         }
         Action::CreateProject {
             name,

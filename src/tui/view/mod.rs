@@ -10,6 +10,7 @@ mod palette;
 mod pickers;
 mod preview;
 mod results;
+mod snapshot;
 mod summary;
 mod welcome;
 mod wizard;
@@ -36,6 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::AppData => appdata::draw(frame, body, app),
         Screen::ProjectPicker => pickers::draw_projects(frame, body, app),
         Screen::BackupPicker => pickers::draw_backups(frame, body, app),
+        Screen::SnapshotBrowser => snapshot::draw(frame, body, app),
         Screen::Form => form::draw(frame, body, app),
     }
     if let Some(text) = &app.notice {
@@ -156,6 +158,7 @@ fn footer_keys(app: &App) -> &'static [(&'static str, &'static str)] {
             Screen::BackupPicker if app.backup_picker.editing_name => {
                 &[("type", "new project name"), ("Enter", "done")]
             }
+            Screen::SnapshotBrowser => &[("↑↓", "select"), ("Enter", "open"), ("Esc", "back")],
             Screen::BackupPicker => &[
                 ("↑↓", "select"),
                 ("n", "restore as"),

@@ -32,6 +32,8 @@ pub struct ApiState {
     /// Set by every committed change, cleared by the writer that puts the store on disk.
     unsaved: AtomicBool,
     wake_writer: Notify,
+    /// Where committed changes go as a real API server's do (`etcd_store`).
+    etcd: Option<super::etcd_store::EtcdWriter>,
 }
 
 /// One request on objects, as the HTTP layer hands it over.
@@ -78,6 +80,23 @@ impl ApiState {
             changes: broadcast::channel(1024).0,
             unsaved: AtomicBool::new(false),
             wake_writer: Notify::new(),
+            etcd: None,
+        }
+    }
+
+    /// Sends every committed change to the sandbox's etcd through `writer`.
+    pub fn with_etcd(mut self, writer: super::etcd_store::EtcdWriter) -> Self {
+        self.etcd = Some(writer);
+        self
+    }
+
+    /// Waits until the changes committed so far are in etcd (shutdown).
+    pub fn flush_etcd(&self) {
+        if let Some(etcd) = &self.etcd {
+            etcd.write(self.store().take_writes());
+            if !etcd.flush(std::time::Duration::from_secs(10)) {
+                tracing::warn!("the last changes did not reach the sandbox's etcd within 10s");
+            }
         }
     }
 
@@ -123,6 +142,10 @@ impl ApiState {
         }
         let result = change(&mut store);
         reconcile(&mut store, &self.ca_pem);
+        let writes = store.take_writes();
+        if let Some(etcd) = &self.etcd {
+            etcd.write(writes);
+        }
         self.unsaved.store(true, Ordering::Release);
         self.wake_writer.notify_one();
         if let Err(error) = self.pods.sync(&store) {

@@ -5,11 +5,13 @@
 //! pods whose file systems are directories on this machine.
 //!
 //! `lifeboat-sandbox up` starts it as its own detached process (`lifeboat-sandbox serve-kube`), like
-//! the etcd members; it keeps its objects in `<sandbox>/kube/objects.json`.
+//! the etcd members; it keeps its objects in the sandbox's etcd as OpenShift 3 does
+//! (`etcd_store`), and a copy in `<sandbox>/kube/objects.json`.
 
 mod admission;
 mod controller;
 pub mod discovery;
+mod etcd_store;
 mod exec;
 mod handlers;
 mod patch;
@@ -89,7 +91,7 @@ pub fn is_running(process: &KubeApiProcess) -> bool {
 }
 
 /// Runs the server in this process until it is killed: the hidden `lifeboat-sandbox serve-kube`.
-pub async fn serve(dir: &Path, port: u16) -> Result<()> {
+pub async fn serve(dir: &Path, port: u16, etcd: lifeboat::connection::Endpoints) -> Result<()> {
     let kube = home(dir);
     let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let read = |name: &str| {
@@ -102,23 +104,21 @@ pub async fn serve(dir: &Path, port: u16) -> Result<()> {
         &read("apiserver.key")?,
     )?;
     let token = read("token")?.trim().to_string();
-    let (mut store, fresh) = store::Store::open(&kube.join("objects.json"))?;
+    let (etcd, mut store, fresh) = open_store(etcd, &kube)?;
     let pods = pods::PodFiles::new(&kube)?;
     if fresh {
         seed::seed(&mut store)?;
     }
     controller::reconcile(&mut store, ca.cert_pem());
     store.save()?;
+    etcd.write(store.take_writes());
     pods.sync(&store)?;
     if fresh {
         seed::seed_files(&store, &pods)?;
     }
     store.take_changes();
-    let api = Arc::new(handlers::ApiState::new(
-        store,
-        pods,
-        ca.cert_pem().to_string(),
-    ));
+    let api =
+        Arc::new(handlers::ApiState::new(store, pods, ca.cert_pem().to_string()).with_etcd(etcd));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .wrap_err_with(|| format!("listening on 127.0.0.1:{port}"))?;
@@ -130,9 +130,27 @@ pub async fn serve(dir: &Path, port: u16) -> Result<()> {
         served = server::serve(listener, tls, api.clone(), token) => served,
         _ = terminate.recv() => {
             // `sandbox down`: what the last requests changed must be on disk before exiting.
+            api.flush_etcd();
             api.save_now()
         }
     }
+}
+
+/// The objects as etcd holds them, as a real API server starts; from `objects.json` only
+/// when etcd holds none yet (a sandbox made before the server stored in etcd, or a new one:
+/// then `true`, to seed), and then all written to etcd.
+fn open_store(
+    target: lifeboat::connection::Endpoints,
+    kube: &Path,
+) -> Result<(etcd_store::EtcdWriter, store::Store, bool)> {
+    let (etcd, loaded) = etcd_store::EtcdWriter::start(target)?;
+    let path = kube.join("objects.json");
+    if !loaded.objects.is_empty() {
+        return Ok((etcd, store::Store::from_etcd(&path, loaded), false));
+    }
+    let (mut store, fresh) = store::Store::open(&path)?;
+    store.write_all();
+    Ok((etcd, store, fresh))
 }
 
 /// Writes the server's certificate, a client certificate, a bearer token and the kubeconfig

@@ -27,6 +27,8 @@ pub struct Store {
     saved: Saved,
     /// What changed since the last `take_changes`, for watchers.
     changes: Vec<Change>,
+    /// The etcd writes of the changes since the last `take_writes` (`etcd_store`).
+    writes: Vec<super::etcd_store::Write>,
 }
 
 /// One change, as a watch event reports it.
@@ -104,9 +106,67 @@ impl Store {
                 path: path.to_path_buf(),
                 saved,
                 changes: Vec::new(),
+                writes: Vec::new(),
             },
             fresh,
         ))
+    }
+
+    /// A store of the objects etcd held (`etcd_store::Loaded`), each with its mod revision
+    /// as its resourceVersion, as a real server fills it in. Objects of kinds this server
+    /// does not serve are left where they are.
+    pub fn from_etcd(path: &Path, loaded: super::etcd_store::Loaded) -> Self {
+        let mut objects = BTreeMap::new();
+        for (mut object, revision) in loaded.objects {
+            let api_version = object["apiVersion"].as_str().unwrap_or("").to_string();
+            let kind = object["kind"].as_str().unwrap_or("").to_string();
+            let Some(resource) = super::discovery::by_kind(&api_version, &kind) else {
+                continue;
+            };
+            object["metadata"]["resourceVersion"] = json!(revision.to_string());
+            let key = key(resource, namespace_of(&object), name_of(&object));
+            objects.insert(key, object);
+        }
+        Store {
+            path: path.to_path_buf(),
+            saved: Saved {
+                resource_version: u64::try_from(loaded.revision).unwrap_or(0),
+                objects,
+            },
+            changes: Vec::new(),
+            writes: Vec::new(),
+        }
+    }
+
+    /// The etcd writes of every change since the last call, in order.
+    pub fn take_writes(&mut self) -> Vec<super::etcd_store::Write> {
+        std::mem::take(&mut self.writes)
+    }
+
+    /// Queues a write of every object: for a store read from its JSON file into an etcd
+    /// that does not hold it yet.
+    pub fn write_all(&mut self) {
+        let all: Vec<(&'static Resource, Value)> = self
+            .saved
+            .objects
+            .values()
+            .filter_map(|o| {
+                let resource = super::discovery::by_kind(
+                    o["apiVersion"].as_str().unwrap_or(""),
+                    o["kind"].as_str().unwrap_or(""),
+                )?;
+                Some((resource, o.clone()))
+            })
+            .collect();
+        for (resource, object) in all {
+            self.queue_write(resource, &object, false);
+        }
+    }
+
+    fn queue_write(&mut self, resource: &Resource, object: &Value, deleted: bool) {
+        let key = super::etcd_store::storage_key(resource, namespace_of(object), name_of(object));
+        let value = (!deleted).then(|| super::etcd_store::stored_value(object));
+        self.writes.push((key, value));
     }
 
     pub fn save(&self) -> Result<()> {
@@ -220,6 +280,7 @@ impl Store {
     }
 
     fn record(&mut self, event: &'static str, resource: &'static Resource, object: &Value) {
+        self.queue_write(resource, object, event == "DELETED");
         self.changes.push(Change {
             event,
             resource,
