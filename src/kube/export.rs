@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
 use super::clean::{Removed, clean, token_secret_names};
 use super::files::{file_for, mode_for, render_list};
 use super::kinds::KindRef;
+use super::pages::list_objects;
 use crate::bundle::{BundleIdentity, ExportFile, Manifest, PROJECT_FILES, ProjectContents};
 
 /// One kind listed, for progress.
@@ -32,34 +33,6 @@ pub struct ExportRequest<'a> {
     pub openshift: bool,
     /// Kinds left out, with the reason, recorded in the manifest.
     pub excluded: &'a BTreeMap<String, String>,
-}
-
-/// Every object of `kind` in `namespace`, with `apiVersion` and `kind` set (list items lack
-/// them).
-pub async fn list_objects(
-    client: &kube::Client,
-    namespace: Option<&str>,
-    kind: &KindRef,
-) -> Result<Vec<Value>, String> {
-    let resource = kind.api_resource();
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        None => Api::all_with(client.clone(), &resource),
-    };
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| format!("listing {}: {}", kind.key(), super::describe_error(&e)))?;
-    list.items
-        .into_iter()
-        .map(|item| {
-            let mut value =
-                serde_json::to_value(item).map_err(|e| format!("reading a {}: {e}", kind.kind))?;
-            value["apiVersion"] = Value::String(kind.api_version());
-            value["kind"] = Value::String(kind.kind.clone());
-            Ok(value)
-        })
-        .collect()
 }
 
 async fn namespace_object(client: &kube::Client, namespace: &str) -> Result<Value, String> {

@@ -10,19 +10,23 @@ mod export;
 mod files;
 mod kinds;
 mod order;
+mod pages;
 mod projects;
 mod restore;
 
 pub use classify::{ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create};
 pub use client::{connect, describe_error, serves_projects};
-pub use export::{ExportRequest, KindListed, export_project, list_objects};
+pub use export::{ExportRequest, KindListed, export_project};
 pub use files::{file_for, mode_for, read_objects, render_list};
 pub use kinds::{
     DUPLICATE_GROUPS, KindRef, REGENERATED, choose_kinds, default_exclusion,
     discover_namespaced_kinds,
 };
 pub use order::restore_rank;
-pub use projects::{ProjectSummary, is_system_namespace, list_projects};
+pub use pages::{PAGE, for_each_page, list_objects};
+pub use projects::{
+    KindCounts, ProjectSummary, count_kind, is_system_namespace, list_namespaces, list_projects,
+};
 pub use restore::{
     ExistingPolicy, RestoreRequest, create_project, load_export, rename_namespace, restore_objects,
 };
