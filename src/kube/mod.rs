@@ -9,6 +9,7 @@ mod client;
 mod export;
 mod files;
 mod kinds;
+mod list_writer;
 mod order;
 mod pages;
 mod projects;
