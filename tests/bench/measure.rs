@@ -49,11 +49,11 @@ pub fn measure(command: &mut Command) -> Run {
 
 /// Runs both tools `rounds` times, alternating who goes first so neither always gets the
 /// warmer cache; returns lifeboat's results and the peer's.
-pub fn alternate<T>(
+pub fn alternate<T, U>(
     rounds: usize,
     mut lifeboat: impl FnMut(usize) -> T,
-    mut peer: impl FnMut(usize) -> T,
-) -> (Vec<T>, Vec<T>) {
+    mut peer: impl FnMut(usize) -> U,
+) -> (Vec<T>, Vec<U>) {
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         if round % 2 == 0 {
