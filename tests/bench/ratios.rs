@@ -24,6 +24,12 @@ fn rounds() -> usize {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, endpoint] = args.as_slice() {
+        if mode == snapshot::BARE_STREAM {
+            return snapshot::bare_stream(endpoint);
+        }
+    }
     for tool in ["etcd", "etcdctl", "tmux", "kubectl"] {
         assert!(common::have(tool), "{tool} is needed: run `make setup`");
     }
