@@ -403,6 +403,32 @@ fn a_seeded_cluster_lists_its_projects_then_counts_each_kind_as_kubectl_does() {
     // Six config maps in every ten objects: 60 objects a project, 36 config maps.
     let config_maps = sandbox.kubectl_ok(&["get", "configmaps", "-n", "bench-0007", "-o", "name"]);
     assert_eq!(config_maps.lines().count(), 36, "{config_maps}");
+
+    // The real binary in a terminal: the picker lists the projects, the counts arrive, the
+    // filter narrows to one project whose row shows its counts.
+    if !have("tmux") {
+        return;
+    }
+    let home = sandbox.lifeboat.home.path();
+    let mut env = sandbox.env();
+    env.push(("HOME".into(), home.display().to_string()));
+    env.push((
+        "XDG_STATE_HOME".into(),
+        home.join("state").display().to_string(),
+    ));
+    let tmux = common::tmux::Tmux::start("picker", &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 40));
+    tmux.wait_for("Members (", 30);
+    tmux.keys(&[":"]);
+    tmux.type_text("export");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("bench-0000", 20);
+    tmux.wait_for("all objects counted", 60);
+    tmux.type_text("bench-0039");
+    let screen = tmux.wait_for("Projects: 1 shown", 10);
+    assert!(
+        screen.contains("36 ConfigMap") && screen.contains("12 Secret, 12 Service"),
+        "{screen}"
+    );
 }
 
 mod screens {

@@ -61,7 +61,7 @@ pub fn run() {
         "s",
     );
     report(
-        &format!("{case}, {objects} obj"),
+        &format!("picker, {objects} objects"),
         "all counted",
         median(openings.iter().map(|o| o.counted).collect()),
         median_wall_secs(&all),

@@ -14,7 +14,16 @@ pub const BARE_STREAM: &str = "bare-snapshot-stream";
 
 const MIB: u64 = 1 << 20;
 
+/// `LIFEBOAT_BENCH_SNAPSHOT_MIB=1024,2048` measures only those sizes (a reduced run on a
+/// shared machine).
 fn sizes() -> Vec<u64> {
+    if let Ok(sizes) = std::env::var("LIFEBOAT_BENCH_SNAPSHOT_MIB") {
+        return sizes
+            .split(',')
+            .filter_map(|s| s.trim().parse::<u64>().ok())
+            .map(|mib| mib * MIB)
+            .collect();
+    }
     if super::quick() {
         vec![32 * MIB, 128 * MIB]
     } else {
