@@ -352,6 +352,85 @@ fn a_dry_run_checks_everything_on_the_server_and_creates_nothing() {
     );
 }
 
+/// The picker's two halves against a seeded sandbox: the namespaces at once, then each
+/// kind's counts, read a page at a time across page boundaries (1,200 objects, 500 a page),
+/// equal to what kubectl lists.
+#[test]
+fn a_seeded_cluster_lists_its_projects_then_counts_each_kind_as_kubectl_does() {
+    if !have("etcd") || !have("kubectl") {
+        return;
+    }
+    let sandbox = Sandbox::up_with(1, &["--seed-projects", "40", "--seed-objects", "2400"]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = runtime
+        .block_on(lifeboat_sandbox::kube_api::client(&sandbox.dir))
+        .expect("a client for the sandbox");
+    let projects = runtime
+        .block_on(lifeboat::kube::list_namespaces(&client))
+        .expect("namespaces listed");
+    let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+    assert!(
+        names.contains(&"bench-0000") && names.contains(&"bench-0039") && names.contains(&"shop"),
+        "{names:?}"
+    );
+    assert!(projects.iter().all(|p| p.counts.is_empty()));
+    for (kind, plural) in [("ConfigMap", "configmaps"), ("Service", "services")] {
+        let kind_ref = lifeboat::kube::KindRef::new("", "v1", kind, plural);
+        let counted = runtime
+            .block_on(lifeboat::kube::count_kind(&client, &kind_ref))
+            .expect("counted");
+        let mut by_kubectl = std::collections::BTreeMap::<String, u64>::new();
+        for line in sandbox
+            .kubectl_ok(&["get", plural, "-A", "--no-headers", "--chunk-size", "100"])
+            .lines()
+        {
+            let namespace = line.split_whitespace().next().unwrap_or("");
+            *by_kubectl.entry(namespace.to_string()).or_default() += 1;
+        }
+        for project in ["bench-0000", "bench-0039"] {
+            assert_eq!(
+                counted.per_namespace.get(project),
+                by_kubectl.get(project),
+                "{kind} in {project}"
+            );
+        }
+        assert_eq!(
+            counted.per_namespace.values().sum::<u64>(),
+            by_kubectl.values().sum::<u64>(),
+            "{kind} in all"
+        );
+    }
+    // Six config maps in every ten objects: 60 objects a project, 36 config maps.
+    let config_maps = sandbox.kubectl_ok(&["get", "configmaps", "-n", "bench-0007", "-o", "name"]);
+    assert_eq!(config_maps.lines().count(), 36, "{config_maps}");
+
+    // The real binary in a terminal: the picker lists the projects, the counts arrive, the
+    // filter narrows to one project whose row shows its counts.
+    if !have("tmux") {
+        return;
+    }
+    let home = sandbox.lifeboat.home.path();
+    let mut env = sandbox.env();
+    env.push(("HOME".into(), home.display().to_string()));
+    env.push((
+        "XDG_STATE_HOME".into(),
+        home.join("state").display().to_string(),
+    ));
+    let tmux = common::tmux::Tmux::start("picker", &env, env!("CARGO_BIN_EXE_lifeboat"), (160, 40));
+    tmux.wait_for("Members (", 30);
+    tmux.keys(&[":"]);
+    tmux.type_text("export");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("bench-0000", 20);
+    tmux.wait_for("all objects counted", 60);
+    tmux.type_text("bench-0039");
+    let screen = tmux.wait_for("Projects: 1 shown", 10);
+    assert!(
+        screen.contains("36 ConfigMap") && screen.contains("12 Secret, 12 Service"),
+        "{screen}"
+    );
+}
+
 mod screens {
     //! The pickers and the results table as TestBackend frames (insta snapshots).
 
@@ -416,6 +495,7 @@ mod screens {
                 KindRef::new("apps", "v1", "Deployment", "deployments"),
                 KindRef::new("example.com", "v1", "Widget", "widgets"),
             ],
+            ..ProjectCatalog::default()
         }
     }
 
@@ -435,6 +515,88 @@ mod screens {
             "{frame}"
         );
         insta::assert_snapshot!(frame);
+    }
+
+    #[test]
+    fn the_project_list_shows_before_its_counts_which_fill_in_kind_by_kind() {
+        use lifeboat::kube::KindCounts;
+        let mut app = app_at_menu("Project export");
+        // 2,000 projects, listed without counts; two kinds still to count.
+        let projects: Vec<ProjectSummary> = (0..2000)
+            .map(|i| ProjectSummary {
+                name: format!("bench-{i:04}"),
+                ..ProjectSummary::default()
+            })
+            .collect();
+        let load = 7;
+        update(
+            &mut app,
+            Msg::ProjectsLoaded(Ok(ProjectCatalog {
+                projects,
+                load,
+                counting: 2,
+                ..catalog()
+            })),
+        );
+        let frame = render(&app);
+        assert!(
+            frame.contains("2000 shown") && frame.contains("bench-0000") && frame.contains("0…"),
+            "{frame}"
+        );
+        assert!(frame.contains("counting objects, 2 kinds to go"), "{frame}");
+        // Keys work while counting: the filter narrows at once and the cursor moves.
+        for c in "bench-19".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Down);
+        assert_eq!(app.project_picker.visible().len(), 100);
+        let counts = |kind: &str, n: u64| KindCounts {
+            kind: kind.into(),
+            per_namespace: [("bench-1901".to_string(), n), ("bench-0001".to_string(), 9)]
+                .into_iter()
+                .collect(),
+        };
+        update(
+            &mut app,
+            Msg::ProjectCounts {
+                load,
+                counts: Ok(counts("ConfigMap", 30)),
+            },
+        );
+        // Counts of an earlier load (a picker left and opened again) are not added.
+        update(
+            &mut app,
+            Msg::ProjectCounts {
+                load: load - 1,
+                counts: Ok(counts("ConfigMap", 1000)),
+            },
+        );
+        let frame = render(&app);
+        assert!(
+            frame.contains("30…") && frame.contains("30 ConfigMap"),
+            "{frame}"
+        );
+        assert!(frame.contains("1 kinds to go"), "{frame}");
+        update(
+            &mut app,
+            Msg::ProjectCounts {
+                load,
+                counts: Ok(counts("Secret", 10)),
+            },
+        );
+        let frame = render(&app);
+        assert!(
+            frame.contains("40 ") && frame.contains("30 ConfigMap, 10 Secret"),
+            "{frame}"
+        );
+        assert!(frame.contains("all objects counted"), "{frame}");
+        // The cursor's row stays on screen far down a long list.
+        key(&mut app, KeyCode::Esc);
+        for _ in 0..1500 {
+            key(&mut app, KeyCode::Down);
+        }
+        let frame = render(&app);
+        assert!(frame.contains("bench-1500"), "{frame}");
     }
 
     #[test]

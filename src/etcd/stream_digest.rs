@@ -1,7 +1,8 @@
 //! Both hashes a snapshot needs, computed as its bytes go by: the SHA-256 of the whole file
 //! (for the bundle's manifest) and etcd's own trailing hash check (the SHA-256 of everything
 //! but the last 32 bytes, which must equal those 32 bytes). One pass instead of two re-reads
-//! of a file that can be gigabytes.
+//! of a file that can be gigabytes, and one hash over the bytes, not two: SHA-256 hashes in
+//! order, so the whole file's hash is the body's state (cloned) fed the last 32 bytes.
 
 use sha2::{Digest, Sha256};
 
@@ -12,7 +13,7 @@ const MIN_SNAPSHOT: u64 = HASH_LEN as u64 + 4096;
 
 #[derive(Default)]
 pub struct StreamDigest {
-    whole: Sha256,
+    /// Every byte but the held-back ones.
     body: Sha256,
     /// The last bytes seen: the trailing hash, once the stream has ended.
     held_back: Vec<u8>,
@@ -51,7 +52,6 @@ impl Digests {
 
 impl StreamDigest {
     pub fn update(&mut self, data: &[u8]) {
-        self.whole.update(data);
         self.bytes += data.len() as u64;
         if data.len() >= HASH_LEN {
             // Everything held back so far is followed by 32 more bytes: it is body.
@@ -69,11 +69,13 @@ impl StreamDigest {
     }
 
     pub fn finish(self) -> Digests {
+        let mut whole = self.body.clone();
+        whole.update(&self.held_back);
         let trailing_hash_matches =
             self.held_back.len() == HASH_LEN && self.body.finalize().as_slice() == self.held_back;
         Digests {
             bytes: self.bytes,
-            sha256: format!("{:x}", self.whole.finalize()),
+            sha256: format!("{:x}", whole.finalize()),
             trailing_hash_matches,
         }
     }
@@ -118,5 +120,20 @@ mod tests {
         let cut = snapshot_like(5000);
         assert!(!digest_in_chunks(&cut[..cut.len() - 10], 64).trailing_hash_matches);
         assert!(!digest_in_chunks(&[1, 2, 3], 1).trailing_hash_matches);
+    }
+
+    /// The whole file's hash comes from the body's state: right for any length and chunking,
+    /// shorter than the trailer included.
+    #[test]
+    fn the_whole_hash_is_right_for_every_length() {
+        for len in [0, 1, 31, 32, 33, 64, 65, 1000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let whole = format!("{:x}", Sha256::digest(&bytes));
+            for chunk in [1, 5, 32, 40, 2000] {
+                let digests = digest_in_chunks(&bytes, chunk);
+                assert_eq!(digests.sha256, whole, "len {len} chunk {chunk}");
+                assert_eq!(digests.bytes, len as u64);
+            }
+        }
     }
 }

@@ -2,14 +2,17 @@
 //! files into a staging directory and seal it with a manifest.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
 use super::clean::{Removed, clean, token_secret_names};
-use super::files::{file_for, mode_for, render_list};
+use super::files::{file_for, mode_for};
 use super::kinds::KindRef;
+use super::list_writer::ListWriter;
+use super::order::restore_rank;
+use super::pages::for_each_page;
 use crate::bundle::{BundleIdentity, ExportFile, Manifest, PROJECT_FILES, ProjectContents};
 
 /// One kind listed, for progress.
@@ -32,34 +35,6 @@ pub struct ExportRequest<'a> {
     pub openshift: bool,
     /// Kinds left out, with the reason, recorded in the manifest.
     pub excluded: &'a BTreeMap<String, String>,
-}
-
-/// Every object of `kind` in `namespace`, with `apiVersion` and `kind` set (list items lack
-/// them).
-pub async fn list_objects(
-    client: &kube::Client,
-    namespace: Option<&str>,
-    kind: &KindRef,
-) -> Result<Vec<Value>, String> {
-    let resource = kind.api_resource();
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        None => Api::all_with(client.clone(), &resource),
-    };
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| format!("listing {}: {}", kind.key(), super::describe_error(&e)))?;
-    list.items
-        .into_iter()
-        .map(|item| {
-            let mut value =
-                serde_json::to_value(item).map_err(|e| format!("reading a {}: {e}", kind.kind))?;
-            value["apiVersion"] = Value::String(kind.api_version());
-            value["kind"] = Value::String(kind.kind.clone());
-            Ok(value)
-        })
-        .collect()
 }
 
 async fn namespace_object(client: &kube::Client, namespace: &str) -> Result<Value, String> {
@@ -101,48 +76,47 @@ async fn export_into(
     staging: &Path,
     progress: &mut (dyn FnMut(KindListed) + Send),
 ) -> Result<Manifest, String> {
-    let mut objects = vec![namespace_object(client, request.namespace).await?];
-    let kinds: Vec<&KindRef> = request
+    let mut kinds: Vec<&KindRef> = request
         .kinds
         .iter()
         .filter(|k| request.secrets || k.kind != "Secret")
         .collect();
+    // Each file's objects go in restore order, then by kind and name: kinds are listed in
+    // that order and the server lists each kind by name. Secrets (rank 2) are thereby read
+    // before the service accounts (rank 3) whose token references they decide.
+    kinds.sort_by_key(|k| (restore_rank(&k.kind), k.kind.clone()));
+    let mut writers = FileWriters::create(staging, request.secrets)?;
+    let mut tokens = BTreeSet::new();
+    let mut removed = Removed::default();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut take = |object: Value, tokens: &BTreeSet<String>| -> Result<(), String> {
+        let mut object = object;
+        if !clean(&mut object, tokens, &mut removed) {
+            return Ok(());
+        }
+        let kind = object["kind"].as_str().unwrap_or("").to_string();
+        writers.push(file_for(&kind), &object)?;
+        *counts.entry(kind).or_default() += 1;
+        Ok(())
+    };
+    take(namespace_object(client, request.namespace).await?, &tokens)?;
     for (done, kind) in kinds.iter().enumerate() {
-        let listed = list_objects(client, Some(request.namespace), kind).await?;
+        let mut listed = 0;
+        for_each_page(client, Some(request.namespace), kind, |page| {
+            listed += page.len();
+            tokens.extend(token_secret_names(&page));
+            page.into_iter()
+                .try_for_each(|object| take(object, &tokens))
+        })
+        .await?;
         progress(KindListed {
             kind: kind.key(),
-            objects: listed.len(),
+            objects: listed,
             done: done + 1,
             total: kinds.len(),
         });
-        objects.extend(listed);
     }
-    let tokens = token_secret_names(&objects);
-    let mut removed = Removed::default();
-    let mut by_file: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for mut object in objects {
-        if !clean(&mut object, &tokens, &mut removed) {
-            continue;
-        }
-        let kind = object["kind"].as_str().unwrap_or("").to_string();
-        *counts.entry(kind.clone()).or_default() += 1;
-        by_file.entry(file_for(&kind)).or_default().push(object);
-    }
-    let mut files = Vec::new();
-    for (file, _) in PROJECT_FILES {
-        if file == "secret.yaml" && !request.secrets {
-            continue;
-        }
-        let objects = by_file.remove(file).unwrap_or_default();
-        files.push(ExportFile {
-            name: file.to_string(),
-            objects: objects.len() as u64,
-        });
-        let text = render_list(objects)?;
-        crate::fsutil::write_atomically(&staging.join(file), text.as_bytes(), mode_for(file))
-            .map_err(|e| format!("{e:#}"))?;
-    }
+    let (files, known_sha256) = writers.finish()?;
     let listed: BTreeSet<String> = kinds.iter().map(|k| k.key()).collect();
     let contents = ProjectContents {
         namespace: request.namespace.to_string(),
@@ -176,8 +150,53 @@ async fn export_into(
         identity,
         crate::bundle::SealExtras {
             project: Some(contents),
+            known_sha256,
             ..Default::default()
         },
     )
     .map_err(|e| format!("{e:#}"))
+}
+
+/// The procedure's files of one export, each written as its objects arrive.
+struct FileWriters {
+    open: Vec<(&'static str, ListWriter)>,
+}
+
+impl FileWriters {
+    fn create(staging: &Path, secrets: bool) -> Result<Self, String> {
+        let mut open = Vec::new();
+        for (file, _) in PROJECT_FILES {
+            if file == "secret.yaml" && !secrets {
+                continue;
+            }
+            open.push((
+                file,
+                ListWriter::create(&staging.join(file), mode_for(file))?,
+            ));
+        }
+        Ok(FileWriters { open })
+    }
+
+    fn push(&mut self, file: &str, object: &Value) -> Result<(), String> {
+        match self.open.iter_mut().find(|(name, _)| *name == file) {
+            Some((_, writer)) => writer.push(object),
+            // Only a secret of an export without secrets has no file; none is listed then.
+            None => Ok(()),
+        }
+    }
+
+    /// Finishes every file: what the manifest lists, and the digests taken while writing.
+    fn finish(self) -> Result<(Vec<ExportFile>, BTreeMap<PathBuf, String>), String> {
+        let mut files = Vec::new();
+        let mut digests = BTreeMap::new();
+        for (name, writer) in self.open {
+            let written = writer.finish()?;
+            files.push(ExportFile {
+                name: name.to_string(),
+                objects: written.items,
+            });
+            digests.insert(written.path, written.sha256);
+        }
+        Ok((files, digests))
+    }
 }

@@ -10,13 +10,15 @@ mod export;
 mod export_files;
 mod files;
 mod kinds;
+mod list_writer;
 mod order;
+mod pages;
 mod projects;
 mod restore;
 
 pub use classify::{ObjectOutcome, ObjectResult, Tally, classify_failure, expected_before_create};
 pub use client::{connect, describe_error, serves_projects};
-pub use export::{ExportRequest, KindListed, export_project, list_objects};
+pub use export::{ExportRequest, KindListed, export_project};
 pub use export_files::{ExportSource, write_export};
 pub use files::{file_for, mode_for, read_objects, render_list};
 pub use kinds::{
@@ -24,7 +26,10 @@ pub use kinds::{
     discover_namespaced_kinds,
 };
 pub use order::restore_rank;
-pub use projects::{ProjectSummary, is_system_namespace, list_projects};
+pub use pages::{PAGE, for_each_page, list_objects};
+pub use projects::{
+    KindCounts, ProjectSummary, count_kind, is_system_namespace, list_namespaces, list_projects,
+};
 pub use restore::{
     ExistingPolicy, RestoreRequest, create_project, load_export, rename_namespace, restore_objects,
 };

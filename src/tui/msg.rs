@@ -20,7 +20,13 @@ pub enum Msg {
     Confirm(Box<ConfirmRequest>),
     /// The workloads of every project, for the application data picker.
     Workloads(Result<Vec<crate::kube::workload::Workload>, String>),
+    /// The projects (counts to follow) and kinds, for the project picker.
     ProjectsLoaded(Result<super::ProjectCatalog, String>),
+    /// One kind's counts for every project, from the load numbered `load`.
+    ProjectCounts {
+        load: u64,
+        counts: Result<crate::kube::KindCounts, String>,
+    },
     BackupsLoaded(Result<Vec<super::BackupEntry>, String>),
     /// Cluster backups that hold a snapshot (the backup browser).
     SnapshotBundles(Result<Vec<super::snapshot_browser::BundleRow>, String>),

@@ -8,13 +8,21 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
 
 use super::msg::Effect;
-use crate::kube::{KindRef, ProjectSummary, default_exclusion};
+use crate::kube::{KindCounts, KindRef, ProjectSummary, default_exclusion};
 
-/// What the cluster holds, loaded in the background.
+/// What the cluster holds, loaded in the background: the projects first, their counts kind
+/// by kind after.
 #[derive(Clone, Debug, Default)]
 pub struct ProjectCatalog {
     pub projects: Vec<ProjectSummary>,
     pub kinds: Vec<KindRef>,
+    /// Which load this is: counts from an earlier one (a picker left and opened again) are
+    /// not added to it.
+    pub load: u64,
+    /// Kinds whose counts are still on their way.
+    pub counting: usize,
+    /// Why some counts are missing.
+    pub count_error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +70,18 @@ impl ProjectPicker {
             .map(KindRef::key)
             .collect();
         self.catalog = Some(catalog);
+    }
+
+    /// One kind's counts arrived (or failed): added to every project of the same load.
+    pub fn counted(&mut self, load: u64, counts: Result<KindCounts, String>) {
+        let Some(catalog) = self.catalog.as_mut().filter(|c| c.load == load) else {
+            return;
+        };
+        catalog.counting = catalog.counting.saturating_sub(1);
+        match counts {
+            Ok(counts) => counts.apply(&mut catalog.projects),
+            Err(error) => catalog.count_error = Some(error),
+        }
     }
 
     pub fn filter_text(&self) -> String {

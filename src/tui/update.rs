@@ -74,6 +74,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::ProjectCounts { load, counts } => {
+            app.project_picker.counted(load, counts);
+            vec![]
+        }
         Msg::BackupsLoaded(result) => {
             match result {
                 Ok(entries) => app.backup_picker.entries = Some(entries),

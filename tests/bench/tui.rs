@@ -47,7 +47,7 @@ pub fn run() {
     );
 }
 
-fn tmux(args: &[&str]) -> std::process::Output {
+pub(super) fn tmux(args: &[&str]) -> std::process::Output {
     Command::new("tmux")
         .args(["-L", SOCKET])
         .args(args)
@@ -56,7 +56,7 @@ fn tmux(args: &[&str]) -> std::process::Output {
 }
 
 /// Starts `command` in a fresh 140x38 terminal; returns its pid.
-fn start(command: &str) -> u32 {
+pub(super) fn start(command: &str) -> u32 {
     let _ = tmux(&["kill-server"]);
     let out = tmux(&[
         "new-session",
@@ -81,7 +81,7 @@ fn start(command: &str) -> u32 {
         .expect("tmux reports the pane's pid")
 }
 
-fn screen() -> String {
+pub(super) fn screen() -> String {
     String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "bench"]).stdout).into_owned()
 }
 

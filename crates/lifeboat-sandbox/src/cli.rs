@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
 
+use crate::kube_api::BulkSeed;
 use crate::{SandboxMember, SandboxState, is_running};
 
 /// A local etcd cluster of real processes with TLS, and an emulated Kubernetes API server:
@@ -41,6 +42,19 @@ pub enum SandboxCommand {
         /// NOSPACE alarm; only for a new sandbox
         #[arg(long, value_name = "BYTES")]
         quota_backend_bytes: Option<u64>,
+        /// Benchmarks: seed a new sandbox's API server with this many extra projects
+        /// (`bench-0000` ...)
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        seed_projects: usize,
+        /// Benchmarks: this many objects spread over the seeded projects (config maps,
+        /// secrets, headless services)
+        #[arg(
+            long,
+            default_value_t = 0,
+            value_name = "N",
+            requires = "seed_projects"
+        )]
+        seed_objects: usize,
     },
     /// Stop every member the sandbox started; its data stays
     Down {
@@ -106,6 +120,19 @@ pub enum SandboxCommand {
         dir: SandboxDir,
         #[arg(long)]
         port: u16,
+        /// Benchmarks: seed a new sandbox's API server with this many extra projects
+        /// (`bench-0000` ...)
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        seed_projects: usize,
+        /// Benchmarks: this many objects spread over the seeded projects (config maps,
+        /// secrets, headless services)
+        #[arg(
+            long,
+            default_value_t = 0,
+            value_name = "N",
+            requires = "seed_projects"
+        )]
+        seed_objects: usize,
     },
 }
 
@@ -123,7 +150,12 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             members,
             reuse,
             quota_backend_bytes,
-        } => up(dir_of(dir)?, members, reuse, quota_backend_bytes).await?,
+            seed_projects,
+            seed_objects,
+        } => {
+            let bulk = seed(seed_projects, seed_objects)?;
+            up(dir_of(dir)?, members, reuse, quota_backend_bytes, &bulk).await?
+        }
         SandboxCommand::Down { dir } => {
             let dir = dir_of(dir)?;
             crate::down(&dir)?;
@@ -165,14 +197,20 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             peer_port,
             replaces,
         } => join(dir_of(dir)?, member, client_port, peer_port, replaces).await?,
-        SandboxCommand::ServeKube { dir, port } => {
+        SandboxCommand::ServeKube {
+            dir,
+            port,
+            seed_projects,
+            seed_objects,
+        } => {
             let dir = dir_of(dir)?;
             // The server keeps its objects in the sandbox's etcd, as a real one does.
             let etcd = crate::state::SandboxState::load_if_present(&dir)?
                 .ok_or_else(|| color_eyre::eyre::eyre!("no sandbox in {}", dir.display()))?
                 .connection(&dir)
                 .target;
-            crate::kube_api::serve(&dir, port, etcd).await?;
+            let bulk = seed(seed_projects, seed_objects)?;
+            crate::kube_api::serve_seeded(&dir, port, etcd, &bulk).await?;
         }
         SandboxCommand::Stop { dir, member } => {
             let dir = dir_of(dir)?;
@@ -199,8 +237,21 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn seed(projects: usize, objects: usize) -> Result<BulkSeed> {
+    if objects > 0 && projects == 0 {
+        color_eyre::eyre::bail!("--seed-objects needs --seed-projects: the projects to hold them");
+    }
+    Ok(BulkSeed { projects, objects })
+}
+
 /// `up`: starts (or, with `reuse`, keeps) the sandbox and says how to reach it.
-async fn up(dir: PathBuf, members: u16, reuse: bool, quota: Option<u64>) -> Result<()> {
+async fn up(
+    dir: PathBuf,
+    members: u16,
+    reuse: bool,
+    quota: Option<u64>,
+    bulk: &BulkSeed,
+) -> Result<()> {
     if reuse && running(&dir)? {
         eprintln!("Using the sandbox already running in {}.", dir.display());
         return Ok(());
@@ -209,7 +260,7 @@ async fn up(dir: PathBuf, members: u16, reuse: bool, quota: Option<u64>) -> Resu
         "Starting {members} etcd members with TLS in {} ...",
         dir.display()
     );
-    let state = crate::up_with_quota(&dir, usize::from(members), quota).await?;
+    let state = crate::up_seeded(&dir, usize::from(members), quota, bulk).await?;
     print_members(&state);
     println!(
         "\nUse it with lifeboat, etcdctl and kubectl:  eval \"$(lifeboat-sandbox env --dir {})\"",

@@ -19,7 +19,8 @@ use lifeboat::exec::detached as process;
 
 pub use image::{binary_tar, ensure_etcd_image};
 pub use lifecycle::{
-    SandboxError, down, join_member, kill_member, start_member, stop_member, up, up_with_quota,
+    SandboxError, down, join_member, kill_member, start_member, stop_member, up, up_seeded,
+    up_with_quota,
 };
 pub use process::{is_running, log_tail, spawn_etcd};
 pub use state::{SandboxMember, SandboxState, default_dir};

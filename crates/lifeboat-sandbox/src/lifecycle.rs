@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre::{Result, WrapErr};
 use thiserror::Error;
 
+use super::kube_api::BulkSeed;
 use super::ports::free_ports;
 use super::process::{is_running, log_tail, signal_and_wait, spawn_etcd, stop};
 use super::state::{SandboxMember, SandboxState};
@@ -85,6 +86,16 @@ pub async fn up_with_quota(
     members: usize,
     quota_backend_bytes: Option<u64>,
 ) -> Result<SandboxState> {
+    up_seeded(dir, members, quota_backend_bytes, &BulkSeed::default()).await
+}
+
+/// [`up_with_quota`], with a new emulated API server seeded with `bulk` projects and objects.
+pub async fn up_seeded(
+    dir: &Path,
+    members: usize,
+    quota_backend_bytes: Option<u64>,
+    bulk: &BulkSeed,
+) -> Result<SandboxState> {
     let etcd = which::which("etcd").map_err(|_| SandboxError::EtcdMissing)?;
     let mut state = match SandboxState::load_if_present(dir)? {
         Some(state) => {
@@ -123,7 +134,7 @@ pub async fn up_with_quota(
     // The etcd members are up: a failure of the emulated API server must not leave them
     // running unrecorded, so the state is saved first.
     let previous = state.kube_api.take();
-    state.kube_api = Some(super::kube_api::start(dir, previous).await?);
+    state.kube_api = Some(super::kube_api::start_seeded(dir, previous, bulk).await?);
     state.save(dir)?;
     Ok(state)
 }

@@ -7,9 +7,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use crate::kube::ProjectSummary;
 use crate::kube::default_exclusion;
 use crate::tui::app::App;
-use crate::tui::{PickerStage, ProjectPicker};
+use crate::tui::{PickerStage, ProjectCatalog, ProjectPicker};
 
 fn selected_style() -> Style {
     Style::new().add_modifier(Modifier::REVERSED)
@@ -59,28 +60,15 @@ fn draw_project_list(frame: &mut Frame, area: Rect, picker: &ProjectPicker) {
     input.set_block(Block::bordered().title(" Filter (type) "));
     frame.render_widget(&input, filter);
     let visible = picker.visible();
+    // Only the rows that fit are built: thousands of projects cost one screenful per frame.
+    let height = usize::from(list.height.saturating_sub(3)).max(1);
+    let first = picker.cursor.saturating_sub(height - 1);
+    let counting = picker.catalog.as_ref().map_or(0, |c| c.counting);
     let rows: Vec<Row> = visible
         .iter()
-        .map(|project| {
-            let chosen = picker.chosen.contains(&project.name);
-            let counts: Vec<String> = project
-                .counts
-                .iter()
-                .map(|(kind, n)| format!("{n} {kind}"))
-                .collect();
-            Row::new(vec![
-                Cell::from(if chosen { "[x]" } else { "[ ]" }),
-                Cell::from(project.name.clone()),
-                Cell::from(project.display_name.clone()),
-                Cell::from(project.total().to_string()),
-                Cell::from(counts.join(", ")),
-            ])
-            .style(if chosen {
-                Style::new().fg(Color::Green)
-            } else {
-                Style::new()
-            })
-        })
+        .skip(first)
+        .take(height)
+        .map(|project| project_row(project, picker.chosen.contains(&project.name), counting))
         .collect();
     let table = Table::new(
         rows,
@@ -98,12 +86,50 @@ fn draw_project_list(frame: &mut Frame, area: Rect, picker: &ProjectPicker) {
     )
     .row_highlight_style(selected_style())
     .block(Block::bordered().title(format!(
-        " Projects: {} shown, {} chosen ",
+        " Projects: {} shown, {} chosen · {} ",
         visible.len(),
-        picker.chosen.len()
+        picker.chosen.len(),
+        counting_state(picker)
     )));
-    let mut state = TableState::default().with_selected(Some(picker.cursor));
+    let mut state = TableState::default().with_selected(Some(picker.cursor - first));
     frame.render_stateful_widget(table, list, &mut state);
+}
+
+/// How far the counts are: they arrive kind by kind after the list.
+fn counting_state(picker: &ProjectPicker) -> String {
+    match picker.catalog.as_ref() {
+        Some(c) if c.counting > 0 => format!("counting objects, {} kinds to go", c.counting),
+        Some(ProjectCatalog {
+            count_error: Some(error),
+            ..
+        }) => format!("some counts are missing: {error}"),
+        _ => "all objects counted".to_string(),
+    }
+}
+
+/// One project's row; its total is marked as partial while kinds are still being counted.
+fn project_row(project: &ProjectSummary, chosen: bool, counting: usize) -> Row<'static> {
+    let counts: Vec<String> = project
+        .counts
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    let total = match counting {
+        0 => project.total().to_string(),
+        _ => format!("{}…", project.total()),
+    };
+    Row::new(vec![
+        Cell::from(if chosen { "[x]" } else { "[ ]" }),
+        Cell::from(project.name.clone()),
+        Cell::from(project.display_name.clone()),
+        Cell::from(total),
+        Cell::from(counts.join(", ")),
+    ])
+    .style(if chosen {
+        Style::new().fg(Color::Green)
+    } else {
+        Style::new()
+    })
 }
 
 fn draw_kind_list(frame: &mut Frame, area: Rect, picker: &ProjectPicker) {

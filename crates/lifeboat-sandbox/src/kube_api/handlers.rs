@@ -12,12 +12,13 @@ use tokio::sync::{Notify, broadcast};
 use super::admission::{admit_create, admit_update};
 use super::controller::reconcile;
 use super::discovery::{PROJECT_GROUP, Resource, core};
+use super::paging;
 use super::patch::{apply_json_patch, merge_patch};
 use super::pods::PodFiles;
 use super::routes::ObjectPath;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::{ApiError, ApiResult, success};
-use super::store::{Change, Store, name_of, not_found, now};
+use super::store::{Change, Store, name_of, namespace_of, not_found, now};
 use super::table;
 
 /// What every request shares: the objects, the pods' files, and the watchers' feed.
@@ -235,8 +236,34 @@ impl ApiState {
     }
 
     fn list(&self, request: &ObjectRequest) -> ApiResult<Value> {
-        let items = self.selected(request)?;
-        Ok(self.maybe_table(request, items, true))
+        let Some(limit) = paging::limit(request.param("limit"))? else {
+            let items = self.selected(request)?;
+            return Ok(self.maybe_table(request, items, true));
+        };
+        let after = match request.param("continue").filter(|t| !t.is_empty()) {
+            Some(token) => Some(paging::position(token)?),
+            None => None,
+        };
+        let labels = LabelSelector::parse(request.param("labelSelector").unwrap_or(""))?;
+        let fields = FieldSelector::parse(request.param("fieldSelector").unwrap_or(""))?;
+        let (items, more) = self.store().list_page(
+            request.path.resource,
+            request.path.namespace.as_deref(),
+            after
+                .as_ref()
+                .map(|(ns, name)| (ns.as_str(), name.as_str())),
+            limit,
+            |o| labels.matches(o) && fields.matches(o),
+        );
+        let next = items
+            .last()
+            .filter(|_| more)
+            .map(|last| paging::token_after(namespace_of(last), name_of(last)));
+        let mut list = self.maybe_table(request, items, true);
+        if let Some(token) = next {
+            list["metadata"]["continue"] = json!(token);
+        }
+        Ok(list)
     }
 
     fn patch(&self, request: &ObjectRequest, name: &str, sub: Option<&str>) -> ApiResult<Value> {

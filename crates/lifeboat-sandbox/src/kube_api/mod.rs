@@ -9,11 +9,13 @@
 //! (`etcd_store`), and a copy in `<sandbox>/kube/objects.json`.
 
 mod admission;
+mod bulk_seed;
 mod controller;
 pub mod discovery;
 mod etcd_store;
 mod exec;
 mod handlers;
+mod paging;
 mod patch;
 mod pod_checks;
 mod pods;
@@ -40,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::pki::{CertUse, CertificateAuthority};
 use lifeboat::fsutil::write_atomically;
 
+pub use bulk_seed::BulkSeed;
 pub use controller::PROJECT_SERVICE_ACCOUNTS;
 pub use exec::exit_status;
 pub use server::GIT_VERSION;
@@ -92,6 +95,16 @@ pub fn is_running(process: &KubeApiProcess) -> bool {
 
 /// Runs the server in this process until it is killed: the hidden `lifeboat-sandbox serve-kube`.
 pub async fn serve(dir: &Path, port: u16, etcd: lifeboat::connection::Endpoints) -> Result<()> {
+    serve_seeded(dir, port, etcd, &BulkSeed::default()).await
+}
+
+/// [`serve`], seeding a new store with `bulk` projects and objects after the samples.
+pub async fn serve_seeded(
+    dir: &Path,
+    port: u16,
+    etcd: lifeboat::connection::Endpoints,
+    bulk: &BulkSeed,
+) -> Result<()> {
     let kube = home(dir);
     let ca = CertificateAuthority::load(&crate::layout::ca_dir(dir))?;
     let read = |name: &str| {
@@ -108,6 +121,7 @@ pub async fn serve(dir: &Path, port: u16, etcd: lifeboat::connection::Endpoints)
     let pods = pods::PodFiles::new(&kube)?;
     if fresh {
         seed::seed(&mut store)?;
+        bulk_seed::seed(&mut store, bulk)?;
     }
     controller::reconcile(&mut store, ca.cert_pem());
     store.save()?;
@@ -156,6 +170,15 @@ fn open_store(
 /// Writes the server's certificate, a client certificate, a bearer token and the kubeconfig
 /// (the first time), starts the server detached, and waits until `/readyz` answers.
 pub async fn start(dir: &Path, previous: Option<KubeApiProcess>) -> Result<KubeApiProcess> {
+    start_seeded(dir, previous, &BulkSeed::default()).await
+}
+
+/// [`start`], asking a new server to seed `bulk` projects and objects (a benchmark's cluster).
+pub async fn start_seeded(
+    dir: &Path,
+    previous: Option<KubeApiProcess>,
+    bulk: &BulkSeed,
+) -> Result<KubeApiProcess> {
     let kube = home(dir);
     let port = match &previous {
         Some(previous) => previous.port,
@@ -169,14 +192,17 @@ pub async fn start(dir: &Path, previous: Option<KubeApiProcess>) -> Result<KubeA
     let mut command = Command::new(exe);
     command
         .args(["serve-kube", "--port", &port.to_string(), "--dir"])
-        .arg(dir);
+        .arg(dir)
+        .args(bulk.args());
     let pid = super::process::spawn_detached(command, &log_path(dir))
         .wrap_err("starting the emulated API server")?;
     let process = KubeApiProcess {
         port,
         pid: Some(pid),
     };
-    if let Err(error) = wait_until_ready(dir, &process).await {
+    // Seeding takes about a second per ten thousand objects on a busy machine.
+    let patience = Duration::from_secs(30 + (bulk.objects / 2000) as u64);
+    if let Err(error) = wait_until_ready(dir, &process, patience).await {
         stop(&mut process.clone());
         return Err(error);
     }
@@ -194,13 +220,13 @@ pub fn stop(process: &mut KubeApiProcess) {
     }
 }
 
-async fn wait_until_ready(dir: &Path, process: &KubeApiProcess) -> Result<()> {
+async fn wait_until_ready(dir: &Path, process: &KubeApiProcess, patience: Duration) -> Result<()> {
     let started = Instant::now();
     loop {
         if ready(dir).await {
             return Ok(());
         }
-        if !is_running(process) || started.elapsed() > Duration::from_secs(30) {
+        if !is_running(process) || started.elapsed() > patience {
             let tail = super::process::log_tail(&log_path(dir), 8);
             bail!(
                 "the emulated API server did not become ready within {}s.\n  Its log ({}) ends with:\n{tail}",

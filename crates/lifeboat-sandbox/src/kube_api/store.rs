@@ -209,6 +209,38 @@ impl Store {
             .collect()
     }
 
+    /// One page of [`Store::list`]: up to `limit` objects that `keep` accepts, from the first
+    /// after `after` (namespace, name) in list order, and whether more follow. For
+    /// `limit`/`continue` lists, which must not copy every object for every page.
+    pub fn list_page(
+        &self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+        keep: impl Fn(&Value) -> bool,
+    ) -> (Vec<Value>, bool) {
+        use std::ops::Bound;
+        let prefix = prefix(resource, namespace);
+        let start = match after {
+            Some((ns, name)) => Bound::Excluded(key(resource, ns, name)),
+            None => Bound::Included(prefix.clone()),
+        };
+        let mut page: Vec<Value> = self
+            .saved
+            .objects
+            .range((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, v)| v)
+            .filter(|v| keep(v))
+            .take(limit.saturating_add(1))
+            .cloned()
+            .collect();
+        let more = page.len() > limit;
+        page.truncate(limit);
+        (page, more)
+    }
+
     /// Every object of every resource, for the controllers' sweeps.
     pub fn all(&self) -> impl Iterator<Item = &Value> {
         self.saved.objects.values()
