@@ -42,19 +42,8 @@ pub enum SandboxCommand {
         /// NOSPACE alarm; only for a new sandbox
         #[arg(long, value_name = "BYTES")]
         quota_backend_bytes: Option<u64>,
-        /// Benchmarks: seed a new sandbox's API server with this many extra projects
-        /// (`bench-0000` ...)
-        #[arg(long, default_value_t = 0, value_name = "N")]
-        seed_projects: usize,
-        /// Benchmarks: this many objects spread over the seeded projects (config maps,
-        /// secrets, headless services)
-        #[arg(
-            long,
-            default_value_t = 0,
-            value_name = "N",
-            requires = "seed_projects"
-        )]
-        seed_objects: usize,
+        #[command(flatten)]
+        seed: SeedArgs,
     },
     /// Stop every member the sandbox started; its data stays
     Down {
@@ -120,20 +109,33 @@ pub enum SandboxCommand {
         dir: SandboxDir,
         #[arg(long)]
         port: u16,
-        /// Benchmarks: seed a new sandbox's API server with this many extra projects
-        /// (`bench-0000` ...)
-        #[arg(long, default_value_t = 0, value_name = "N")]
-        seed_projects: usize,
-        /// Benchmarks: this many objects spread over the seeded projects (config maps,
-        /// secrets, headless services)
-        #[arg(
-            long,
-            default_value_t = 0,
-            value_name = "N",
-            requires = "seed_projects"
-        )]
-        seed_objects: usize,
+        #[command(flatten)]
+        seed: SeedArgs,
     },
+}
+
+/// Benchmarks: a large cluster for the emulated API server, seeded once when it is new.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct SeedArgs {
+    /// Benchmarks: seed a new sandbox's API server with this many extra projects
+    /// (`bench-0000` ...)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    seed_projects: usize,
+    /// Benchmarks: this many objects spread over the seeded projects (config maps,
+    /// secrets, headless services)
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "N",
+        requires = "seed_projects"
+    )]
+    seed_objects: usize,
+}
+
+impl SeedArgs {
+    fn bulk(self) -> Result<BulkSeed> {
+        seed(self.seed_projects, self.seed_objects)
+    }
 }
 
 fn dir_of(dir: SandboxDir) -> Result<PathBuf> {
@@ -150,10 +152,9 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             members,
             reuse,
             quota_backend_bytes,
-            seed_projects,
-            seed_objects,
+            seed,
         } => {
-            let bulk = seed(seed_projects, seed_objects)?;
+            let bulk = seed.bulk()?;
             up(dir_of(dir)?, members, reuse, quota_backend_bytes, &bulk).await?
         }
         SandboxCommand::Down { dir } => {
@@ -197,19 +198,14 @@ pub async fn dispatch(command: SandboxCommand) -> Result<ExitCode> {
             peer_port,
             replaces,
         } => join(dir_of(dir)?, member, client_port, peer_port, replaces).await?,
-        SandboxCommand::ServeKube {
-            dir,
-            port,
-            seed_projects,
-            seed_objects,
-        } => {
+        SandboxCommand::ServeKube { dir, port, seed } => {
             let dir = dir_of(dir)?;
             // The server keeps its objects in the sandbox's etcd, as a real one does.
             let etcd = crate::state::SandboxState::load_if_present(&dir)?
                 .ok_or_else(|| color_eyre::eyre::eyre!("no sandbox in {}", dir.display()))?
                 .connection(&dir)
                 .target;
-            let bulk = seed(seed_projects, seed_objects)?;
+            let bulk = seed.bulk()?;
             crate::kube_api::serve_seeded(&dir, port, etcd, &bulk).await?;
         }
         SandboxCommand::Stop { dir, member } => {
