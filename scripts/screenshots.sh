@@ -130,3 +130,4 @@ keys restore q
 project_shots
 scripts/screenshots_appdata.sh
 scripts/screenshots_incidents.sh
+scripts/screenshots_snapshot.sh
