@@ -10,7 +10,8 @@ use super::envelope::{Decoded, decode_stored};
 use super::keys::{PREFIXES, StorageKey};
 use crate::etcd::{LiveKey, SnapshotKeys};
 
-/// Where a snapshot's bbolt file is, for each kind of source.
+/// Where a snapshot's bbolt file is, for each kind of source. Inside a directory only regular
+/// files count: a bundle's `etcd-snapshot.db` that is a link could point anywhere.
 pub fn database_of(source: &Path) -> Result<PathBuf, String> {
     if source.is_file() {
         return Ok(source.to_path_buf());
@@ -29,7 +30,7 @@ pub fn database_of(source: &Path) -> Result<PathBuf, String> {
     candidates
         .iter()
         .map(|c| source.join(c))
-        .find(|p| p.is_file())
+        .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
         .ok_or_else(|| {
             format!(
                 "{} is neither a cluster backup (etcd-snapshot.db, etcd-datadir), a snapshot \
@@ -71,7 +72,14 @@ pub struct SnapshotObjects {
 }
 
 impl SnapshotObjects {
+    /// Opens a snapshot; a cluster backup bundle is verified against its manifest first, as
+    /// every bundle is before lifeboat relies on it.
     pub fn open(source: &Path) -> Result<SnapshotObjects, String> {
+        if source.join(crate::bundle::MANIFEST).is_file() {
+            crate::bundle::verify(source).map_err(|e| {
+                format!("{e}; the bundle is not read (`lifeboat verify` says which file)")
+            })?;
+        }
         let database = database_of(source)?;
         let keep = |key: &[u8]| PREFIXES.iter().any(|p| key.starts_with(p.as_bytes()));
         let keys = SnapshotKeys::read(&database, &keep).map_err(|e| e.to_string())?;
