@@ -1,30 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates screenshots/ from the real binary in a real terminal (tmux) against a real
 # sandbox: the dashboard healthy and degraded, a wizard waiting for confirmation, the help.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
-cargo build --quiet --workspace
-bin=$PWD/target/debug/lifeboat
-sandbox=$PWD/target/debug/lifeboat-sandbox
-work=$(mktemp -d)
-sock=lifeboat-shots
-W=140 H=38
-cleanup() { tmux -L $sock kill-server 2>/dev/null || true; for sb in sb solo; do "$sandbox" down --dir "$work/$sb" >/dev/null 2>&1 || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+sock=lifeboat-shots session=shots sandboxes=(sb solo)
+source "$(dirname "$0")/screenshots_lib.sh"
 
-export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
 "$sandbox" up --members 3 --dir "$work/sb" >/dev/null
 eval "$("$sandbox" env --dir "$work/sb")"
 ETCDCTL_API=3 etcdctl put /registry/demo/hello world >/dev/null
 big=$(head -c 60000 /dev/zero | tr '\0' x)
 for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl put "/registry/configmaps/demo/big-$i" "$big" >/dev/null; done
 
-shot() { # name, seconds to wait first, tmux session (default: the dashboard's)
-  sleep "$2"
-  tmux -L $sock capture-pane -e -p -t "${3:-shots}" | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
-  echo "screenshots/$1.png"
-}
 # Project export and restore (`scripts/screenshots.sh project` makes only these): the
 # pickers, the export done, the restore picker and the results table after the project was
 # deleted.

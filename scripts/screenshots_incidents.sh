@@ -2,28 +2,9 @@
 # The etcd incidents before a restore, from the real binary in tmux against real sandboxes:
 # the NOSPACE alarm and its space recovery, a member whose data differs (named by the
 # consistency line), and a quorum restore from the best survivor.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
-cargo build --quiet --workspace
-bin=$PWD/target/debug/lifeboat
-sandbox=$PWD/target/debug/lifeboat-sandbox
-work=$(mktemp -d)
-sock=lifeboat-incident-shots
-W=140 H=38
-cleanup() {
-  tmux -L $sock kill-server 2>/dev/null || true
-  for sb in space differ quorum; do "$sandbox" down --dir "$work/$sb" >/dev/null 2>&1 || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
+sock=lifeboat-incident-shots session=t sandboxes=(space differ quorum)
+source "$(dirname "$0")/screenshots_lib.sh"
 
-shot() { # name, seconds to wait first
-  sleep "$2"
-  tmux -L $sock capture-pane -e -p -t t | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
-  echo "screenshots/$1.png"
-}
 keys() { for k in "$@"; do tmux -L $sock send-keys -t t "$k"; sleep 0.15; done; }
 typed() { tmux -L $sock send-keys -t t -l "$1"; sleep 0.2; }
 # lifeboat in a fresh tmux session against the sandbox in $work/$1.

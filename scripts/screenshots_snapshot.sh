@@ -2,25 +2,10 @@
 # "Browse a cluster backup" from the real binary in tmux against a real sandbox: a project
 # deleted after the backup, found among the backup's projects, read out of the snapshot and
 # restored.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-python3 -c 'import pyte, PIL' 2>/dev/null || pip install --quiet pyte pillow
-cargo build --quiet --workspace
-bin=$PWD/target/debug/lifeboat
-sandbox=$PWD/target/debug/lifeboat-sandbox
-work=$(mktemp -d)
-sock=lifeboat-snapshot-shots
-W=140 H=38
-cleanup() { tmux -L $sock kill-server 2>/dev/null || true; "$sandbox" down --dir "$work/sb" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-export XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
+sock=lifeboat-snapshot-shots session=t sandboxes=(sb)
+source "$(dirname "$0")/screenshots_lib.sh"
 export LIFEBOAT_BACKUPS_DIR=$work/backups
 
-shot() { # name, seconds to wait first
-  sleep "$2"
-  tmux -L $sock capture-pane -e -p -t t | python3 scripts/ansi_to_png.py $W $H "screenshots/$1.png"
-  echo "screenshots/$1.png"
-}
 keys() { for k in "$@"; do tmux -L $sock send-keys -t t "$k"; sleep 0.15; done; }
 wait_for() { # text, seconds
   for _ in $(seq 1 $(( $2 * 4 ))); do
