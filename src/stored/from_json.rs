@@ -279,22 +279,11 @@ pub fn pruned(value: &Value) -> Value {
             fields
                 .iter()
                 .map(|(k, v)| (k.clone(), pruned(v)))
-                .filter(|(_, v)| !is_empty(v))
+                .filter(|(_, v)| !super::to_json::is_zero(v))
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(pruned).collect()),
         other => other.clone(),
-    }
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
     }
 }
 

@@ -122,7 +122,9 @@ fn emit(
     out.insert(go.json.clone(), value);
 }
 
-fn is_zero(value: &Value) -> bool {
+/// Go's zero value as JSON shows it: what `omitempty` leaves out (and what the storage
+/// encoding does not keep).
+pub(super) fn is_zero(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::Bool(b) => !b,
