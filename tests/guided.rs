@@ -40,6 +40,7 @@ fn replace_spec() -> ReplaceForm {
         peer_urls: vec![format!("https://10.0.0.{i}:2380")],
         client_urls: vec![format!("https://10.0.0.{i}:2379")],
         error: (!healthy).then(|| "no answer within 3s".into()),
+        diverged: false,
     };
     ReplaceForm {
         members: vec![member(1, true), member(2, true), member(3, false)],

@@ -163,6 +163,7 @@ fn replace_form(app: &App) -> ReplaceForm {
             peer_urls: m.peer_urls.clone(),
             client_urls: m.client_urls.clone(),
             error: m.error.clone(),
+            diverged: m.diverged,
         })
         .collect();
     let layout = crate::gather::host_layout(

@@ -22,6 +22,15 @@ pub struct MemberChoice {
     pub client_urls: Vec<String>,
     /// Why it is down, when it is.
     pub error: Option<String>,
+    /// It answers, but holds other data than the majority (hashkv): replace it too.
+    pub diverged: bool,
+}
+
+impl MemberChoice {
+    /// Down, or answering with the wrong data: either way it is the one to replace.
+    fn needs_replacing(&self) -> bool {
+        !self.healthy || self.diverged
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -51,7 +60,7 @@ impl ReplaceForm {
     /// The member chosen on the member table, or the only one that is down.
     fn preselected(&self) -> usize {
         let down: Vec<usize> = (0..self.members.len())
-            .filter(|i| !self.members[*i].healthy)
+            .filter(|i| self.members[*i].needs_replacing())
             .collect();
         self.preselect
             .and_then(|id| self.members.iter().position(|m| m.id == id))
@@ -64,6 +73,7 @@ impl ReplaceForm {
             .iter()
             .map(|m| {
                 let state = match (&m.error, m.healthy) {
+                    (_, true) if m.diverged => "DIFFERS: holds other data than the rest".into(),
                     (_, true) => "healthy".to_string(),
                     (Some(e), false) => format!("DOWN: {e}"),
                     (None, false) => "DOWN".to_string(),
@@ -268,11 +278,15 @@ impl FormSpec for ReplaceForm {
         let down: Vec<&str> = self
             .members
             .iter()
-            .filter(|m| !m.healthy)
+            .filter(|m| m.needs_replacing())
             .map(|m| m.name.as_str())
             .collect();
         let mut facts = vec![match down.len() {
             0 => "Every member is healthy: replacing one costs a failure of tolerance while it joins.".to_string(),
+            1 if self.members.iter().any(|m| m.diverged) => format!(
+                "{} holds different data from the other members: it is chosen below.",
+                down[0]
+            ),
             1 => format!("{} is down: it is chosen below.", down[0]),
             n => format!("{n} members are down ({}): replace them one at a time.", down.join(", ")),
         }];

@@ -36,6 +36,7 @@ fn member(name: &str, n: u8, healthy: bool) -> MemberChoice {
         peer_urls: vec![format!("https://10.0.0.{n}:2380")],
         client_urls: vec![format!("https://10.0.0.{n}:2379")],
         error: (!healthy).then(|| "connection refused".into()),
+        diverged: false,
     }
 }
 

@@ -32,12 +32,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, wizard: &Wizard) {
         }
     }
     if matches!(wizard.finished, Some(PlanOutcome::Completed)) {
+        // What the form's request says comes next, else the checklist the plan hands over
+        // with: a member replacement's request and plan say the same things twice otherwise.
         let mut next: Vec<String> = app
             .request
             .as_ref()
             .map(crate::tui::guide::next_steps)
             .unwrap_or_default();
-        next.extend(wizard.plan.handover().iter().cloned());
+        if next.is_empty() {
+            next = wizard.plan.handover().to_vec();
+        }
         if !next.is_empty() {
             lines.push(heading("What to do next"));
         }
