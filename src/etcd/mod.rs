@@ -10,6 +10,8 @@ mod maintenance;
 mod membership;
 mod quorum;
 mod snapshot;
+mod snapshot_file;
+mod snapshot_writer;
 mod status;
 mod stream_digest;
 
