@@ -37,5 +37,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # lifeboat against the tools engineers use today, printed as ratios (README, Benchmarks).
+# The status and picker cases start the sandbox binary, which `cargo bench` does not build.
 bench: setup
+	$(CARGO) build --release -p lifeboat-sandbox
 	$(CARGO) bench --bench ratios

@@ -1,6 +1,7 @@
 //! How one run of a tool is measured: wall time and peak resident memory from `wait4`'s
 //! rusage, which covers the process and the children it waited for (the largest of them for
-//! memory): a tool that shells out pays for what it starts.
+//! memory): a tool that shells out pays for what it starts. Each run is started by a fresh
+//! measuring parent ([`MEASURE_CHILD`]), so that no figure includes the benchmark's own.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
@@ -14,7 +15,6 @@ pub struct Run {
 
 /// Runs `command` to completion with its output discarded; panics with the command line when
 /// it fails, since a failed run measures nothing.
-// The child is reaped with wait4 rather than `Child::wait`, which cannot report rusage.
 pub fn measure(command: &mut Command) -> Run {
     run_measured(command, true)
 }
@@ -24,39 +24,86 @@ pub fn measure_any(command: &mut Command) -> Run {
     run_measured(command, false)
 }
 
-#[allow(clippy::zombie_processes)]
+/// The argument that makes the bench binary the measuring parent (`ratios measure-child
+/// REPORT PROGRAM ARGS...`): it runs the program, and writes its wall time and peak RSS to
+/// REPORT.
+///
+/// Why a parent of its own: Linux carries the peak RSS of the memory a process had before it
+/// called exec into the new program's (`signal->maxrss`), and a spawned child had this
+/// benchmark's, whose peak (loading etcd, holding the runtime) is larger than the tools it
+/// measures: every small figure came out the same, the benchmark's own. A freshly started
+/// parent's memory is a few MiB, well under any tool measured.
+pub const MEASURE_CHILD: &str = "measure-child";
+
 fn run_measured(command: &mut Command, must_succeed: bool) -> Run {
-    command.stdout(Stdio::null()).stderr(Stdio::piped());
-    let started = Instant::now();
-    let mut child = command
+    let report = tempfile::NamedTempFile::new().expect("a report file");
+    let mut parent = fresh_parent(command, report.path());
+    parent.stdout(Stdio::null()).stderr(Stdio::piped());
+    let child = parent
         .spawn()
         .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = child.wait_with_output().expect("the measuring parent ends");
+    assert!(
+        output.status.success() || !must_succeed,
+        "{command:?} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures = std::fs::read_to_string(report.path()).expect("the measuring parent's report");
+    let mut numbers = figures.split_whitespace().map(|n| n.parse::<u64>());
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(nanos)), Some(Ok(peak_rss_kib))) => Run {
+            wall: Duration::from_nanos(nanos),
+            peak_rss_kib,
+        },
+        _ => panic!("{command:?}: the measuring parent reported {figures:?}"),
+    }
+}
+
+/// `command`, run by the bench binary started afresh as its measuring parent.
+fn fresh_parent(command: &Command, report: &std::path::Path) -> Command {
+    let mut parent = Command::new(std::env::current_exe().expect("the bench binary"));
+    parent
+        .arg(MEASURE_CHILD)
+        .arg(report)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => parent.env(key, value),
+            None => parent.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        parent.current_dir(dir);
+    }
+    parent
+}
+
+/// The measuring parent: runs `program` with this process's output, reaps it with wait4 (which,
+/// unlike `Child::wait`, reports rusage), writes "WALL_NANOS PEAK_KIB" to `report`, and exits
+/// as the program did.
+#[allow(clippy::zombie_processes)]
+pub fn measure_child(report: &str, program: &str, args: &[String]) -> i32 {
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
     let pid = i32::try_from(child.id()).expect("pid fits");
-    let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        }
-        text
-    });
     let mut status: i32 = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
     let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `pid` is our own child, not yet waited for; both pointers are to live locals.
     let waited = unsafe { nix::libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
-    assert_eq!(waited, pid, "wait4 failed for {command:?}");
-    let errors = reader.join().unwrap_or_default();
-    let exit = ExitStatus::from_raw(status);
-    assert!(
-        exit.success() || !must_succeed,
-        "{command:?} failed ({exit}):\n{errors}"
-    );
-    Run {
-        wall,
-        peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
-    }
+    assert_eq!(waited, pid, "wait4 failed for {program}");
+    std::fs::write(
+        report,
+        format!("{} {}", wall.as_nanos(), usage.ru_maxrss.max(0)),
+    )
+    .expect("writes the report");
+    ExitStatus::from_raw(status).code().unwrap_or(1)
 }
 
 /// Runs both tools `rounds` times, alternating who goes first so neither always gets the

@@ -26,6 +26,11 @@ fn rounds() -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, report, program, rest @ ..] = args.as_slice() {
+        if mode == measure::MEASURE_CHILD {
+            std::process::exit(measure::measure_child(report, program, rest));
+        }
+    }
     if let [_, mode, endpoint] = args.as_slice() {
         if mode == snapshot::BARE_STREAM {
             return snapshot::bare_stream(endpoint);
