@@ -218,15 +218,21 @@ pub(crate) async fn call_within<T>(
     }
 }
 
-/// An error and its deepest cause (connection refused, a bad certificate), once.
-fn describe_cause(error: &dyn std::error::Error) -> String {
+/// The last of an error's sources: where the useful part (connection refused, a bad
+/// certificate) is.
+fn deepest_source(error: &dyn std::error::Error) -> Option<&(dyn std::error::Error + 'static)> {
     let mut deepest = None;
     let mut source = error.source();
     while let Some(cause) = source {
         deepest = Some(cause);
         source = cause.source();
     }
-    match deepest {
+    deepest
+}
+
+/// An error and its deepest cause, once.
+fn describe_cause(error: &dyn std::error::Error) -> String {
+    match deepest_source(error) {
         Some(cause) => format!("{error}: {cause}"),
         None => error.to_string(),
     }
@@ -236,27 +242,15 @@ fn describe_cause(error: &dyn std::error::Error) -> String {
 /// sources deep, under a gRPC status whose own text repeats everything. Say what the server
 /// said, or else what the deepest cause was.
 fn describe(error: &etcd_client::Error) -> String {
-    let mut deepest: Option<&dyn std::error::Error> = None;
-    let mut source = match error {
-        etcd_client::Error::GRpcStatus(status) => std::error::Error::source(status),
-        _ => std::error::Error::source(error),
-    };
-    while let Some(cause) = source {
-        deepest = Some(cause);
-        source = cause.source();
-    }
     match error {
         etcd_client::Error::GRpcStatus(status) => {
             let message = status.message();
-            match deepest.map(ToString::to_string) {
+            match deepest_source(status).map(ToString::to_string) {
                 Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
                 _ if message.is_empty() => format!("{:?}", status.code()),
                 _ => message.to_string(),
             }
         }
-        _ => match deepest {
-            Some(cause) => format!("{error}: {cause}"),
-            None => error.to_string(),
-        },
+        _ => describe_cause(error),
     }
 }
